@@ -1,0 +1,28 @@
+"""The data model: one SQLModel family per entity.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic's env.py relies on it).
+"""
+
+from agent.models.account import Account, Contact
+from agent.models.audit import AuditEvent, SyncState
+from agent.models.document import Document
+from agent.models.ledger import Allocation, CreditNote, Invoice, Payment
+from agent.models.message import InboundMessage, OutboundMessage
+from agent.models.reminder import Reminder
+from agent.models.task import Task
+
+__all__ = [
+    "Account",
+    "Allocation",
+    "AuditEvent",
+    "Contact",
+    "CreditNote",
+    "Document",
+    "InboundMessage",
+    "Invoice",
+    "OutboundMessage",
+    "Payment",
+    "Reminder",
+    "SyncState",
+    "Task",
+]

@@ -1,0 +1,51 @@
+"""The stored schedule: one row per planned reminder step of one invoice.
+
+States: planned -> sending -> sent | failed | ambiguous; planned -> skipped | cancelled | paused.
+The unique (invoice_id, step) key is what makes a double send impossible: a step is reserved by
+moving it from `planned` to `sending` in one UPDATE that only one dispatcher can win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from agent.models.base import utc_field
+from agent.models.types import UtcDateTime
+
+
+class ReminderState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    AMBIGUOUS = "ambiguous"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"
+
+
+PENDING_STATES = (ReminderState.PLANNED, ReminderState.PAUSED)
+
+
+class Reminder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("invoice_id", "step", name="uq_reminder_invoice_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    plan: str = Field(max_length=60)
+    step: int = Field(description="Position of the step in its plan, from 0")
+    step_name: str = Field(max_length=60)
+    template: str = Field(max_length=60)
+    tone: str = Field(default="courteous", max_length=20)
+    planned_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+    language: str = Field(max_length=8, description="Frozen when planned; shown in the schedule")
+    state: str = Field(default=ReminderState.PLANNED, max_length=20, index=True)
+    reason: str | None = Field(default=None, description="Why the step is in its state, in words")
+    message_id: str | None = None
+    sent_at: datetime | None = utc_field(nullable=True)
+    created_at: datetime = utc_field()

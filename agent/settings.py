@@ -1,0 +1,167 @@
+"""One settings object for the whole agent.
+
+Sources, highest priority first: keyword arguments (the CLI's `--data-dir`), environment variables
+`RELANCE_*` (nested with `__`, e.g. `RELANCE_COMPANY__NAME`), a `relance.toml` file (the path in
+`RELANCE_CONFIG`, else `./relance.toml`), then the defaults below. The defaults are the embedded
+setup: a SQLite database, a Maildir inbox and a Maildir outbox inside the data directory, no LLM.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "relance"
+
+
+class CompanySettings(BaseModel):
+    """Who we are: the supplier on every invoice, and the sender of every reminder."""
+
+    name: str = "Relance Demo SAS"
+    legal_names: list[str] = Field(default_factory=list, description="Other names the company invoices as")
+    vat_id: str | None = None
+    country: str = "FR"
+    collections_address: str = "collections@relance.example"
+    finance_address: str = "finance@relance.example"
+    timezone: str = "Europe/Paris"
+    default_language: str = "fr"
+
+    def all_names(self) -> list[str]:
+        return [self.name, *self.legal_names]
+
+
+class MailboxSettings(BaseModel):
+    """Where finance forwards documents. `maildir` is a local folder; `imap` a real mailbox."""
+
+    kind: Literal["maildir", "imap"] = "maildir"
+    path: Path | None = Field(default=None, description="Maildir folder; default <data_dir>/inbox")
+    host: str | None = None
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    user: str | None = None
+    password: SecretStr | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    allowed_senders: list[str] = Field(
+        default_factory=list,
+        description="Addresses or @domains allowed to submit documents; empty = the finance address only",
+    )
+
+
+class OutgoingSettings(BaseModel):
+    """Where e-mails go. `outbox` writes them to a local Maildir; `smtp` sends them."""
+
+    kind: Literal["outbox", "smtp"] = "outbox"
+    path: Path | None = Field(default=None, description="Outbox Maildir; default <data_dir>/outbox")
+    host: str | None = None
+    port: int = 587
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    user: str | None = None
+    password: SecretStr | None = None
+
+
+class LlmSettings(BaseModel):
+    """Any OpenAI-compatible endpoint. Unset means the deterministic extractor only."""
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+class ReminderSettings(BaseModel):
+    default_plan: str = "standard"
+    send_hour: int = Field(default=9, ge=0, le=23, description="Local hour at which reminders go out")
+    balance_tolerance: Decimal = Field(
+        default=Decimal("1.00"), description="Balances at or under this amount are never chased"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RELANCE_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(default=None, description="Default: SQLite file in the data directory")
+    company: CompanySettings = Field(default_factory=CompanySettings)
+    mailbox: MailboxSettings = Field(default_factory=MailboxSettings)
+    outgoing: OutgoingSettings = Field(default_factory=OutgoingSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    workflows_dir: Path = PROJECT_ROOT / "workflows"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("RELANCE_CONFIG", "relance.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    # Derived locations: one place decides where the embedded parts live.
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'relance.sqlite3'}"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.mailbox.path or self.data_dir / "inbox"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outgoing.path or self.data_dir / "outbox"
+
+    @property
+    def raw_store_path(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite3"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as plain data, secrets masked (for `relance config show`)."""
+        data = self.model_dump(mode="json")
+        data["database_url"] = mask_url(self.effective_database_url)
+        data["mailbox"]["path"] = str(self.inbox_path)
+        data["outgoing"]["path"] = str(self.outbox_path)
+        return data
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL such as postgresql://user:secret@host/db."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:**********@{host}" if ":" in credentials else url
