@@ -1,0 +1,68 @@
+"""Build outgoing e-mails with deterministic Message-IDs and threading headers.
+
+A Message-ID derived from what the mail is about (a reminder id, a task id) means a retry produces the
+same id, so it can be recognised in the Sent folder or the outbox instead of being sent again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+
+@dataclass(frozen=True)
+class Attached:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def message_id_for(kind: str, key: str, domain: str) -> str:
+    """`<relance.reminder.42@example.com>`: stable for the same kind and key."""
+    return f"<relance.{kind}.{key}@{domain}>"
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1] if "@" in address else "relance.invalid"
+
+
+def compose(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    message_id: str,
+    sent_at: datetime,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    html: str | None = None,
+    attachments: list[Attached] | None = None,
+    language: str | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = reply_to
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = " ".join(references)
+    if language:
+        message["Content-Language"] = language
+    # RFC 3834: tells the customer's out-of-office not to answer, and marks the mail as automated.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    for item in attachments or []:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
+    return message
