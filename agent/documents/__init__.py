@@ -1,0 +1,1 @@
+"""Document understanding: e-invoice XML first, then PDF text, each result validated."""
