@@ -1,0 +1,68 @@
+"""Checks every extraction passes before it may drive anything. A failed check lowers the confidence
+of the fields involved and says why in `warnings`; it never silently "fixes" a value."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from babel.numbers import get_currency_name
+from stdnum.eu import vat as eu_vat
+
+from agent.documents.schema import ExtractedDocument
+
+CENT = Decimal("0.01")
+DOUBTFUL = 0.3
+
+
+def _lower(document: ExtractedDocument, fields: tuple[str, ...], why: str) -> None:
+    document.warnings.append(why)
+    for name in fields:
+        document.confidence[name] = min(document.confidence.get(name, DOUBTFUL), DOUBTFUL)
+
+
+def is_iso_currency(code: str) -> bool:
+    if len(code) != 3 or not code.isupper():
+        return False
+    return get_currency_name(code, locale="en") != code  # Babel knows every ISO 4217 code
+
+
+def validate(document: ExtractedDocument, *, today: date | None = None) -> ExtractedDocument:
+    d = document
+    if not d.number:
+        _lower(d, ("number",), "no document number found")
+    if d.issue_date is None:
+        _lower(d, ("issue_date",), "no issue date found")
+    if d.document_type == "invoice" and d.due_date is None:
+        _lower(d, ("due_date",), "no due date found and no payment terms to compute it")
+    if d.issue_date and d.due_date and d.due_date < d.issue_date:
+        _lower(d, ("issue_date", "due_date"), f"due date {d.due_date} is before issue date {d.issue_date}")
+    if (
+        today
+        and d.issue_date
+        and not (today - timedelta(days=3 * 366) <= d.issue_date <= today + timedelta(days=31))
+    ):
+        _lower(d, ("issue_date",), f"issue date {d.issue_date} is not plausible")
+    if not d.currency or not is_iso_currency(d.currency):
+        _lower(d, ("currency",), f"currency {d.currency!r} is not an ISO 4217 code")
+    if d.total_gross is None:
+        _lower(d, ("total_gross", "amount_due"), "no total found")
+    totals = (d.total_net, d.total_tax, d.total_gross)
+    if d.total_net is not None and d.total_tax is not None and d.total_gross is not None:
+        net, tax, gross = totals
+        if abs(d.total_net + d.total_tax - d.total_gross) > CENT:
+            _lower(d, ("total_gross",), f"net {net} + tax {tax} != gross {gross}")
+    if d.amount_due is not None and d.total_gross is not None and d.amount_due > d.total_gross + CENT:
+        _lower(d, ("amount_due",), f"amount due {d.amount_due} is more than the gross {d.total_gross}")
+    for amount in (d.total_gross, d.amount_due):
+        if amount is not None and amount < 0:
+            _lower(d, ("amount_due",), "negative amount: amounts are positive, the type says credit note")
+    if not d.customer.name:
+        _lower(d, ("customer_name",), "no customer name found")
+    for who, party in (("customer", d.customer), ("supplier", d.supplier)):
+        prefix = (party.vat_id or "")[:2].upper()
+        is_eu = prefix in eu_vat.MEMBER_STATES or prefix == "EL"
+        if party.vat_id and is_eu and not eu_vat.is_valid(party.vat_id):
+            d.warnings.append(f"{who} VAT id {party.vat_id} fails its checksum")
+            d.confidence[f"{who}_vat_id"] = DOUBTFUL
+    return d
