@@ -94,6 +94,10 @@ class ReminderSettings(BaseModel):
     balance_tolerance: Decimal = Field(
         default=Decimal("1.00"), description="Balances at or under this amount are never chased"
     )
+    reference_rate: Decimal | None = Field(
+        default=Decimal("2.15"),
+        description="ECB main refinancing rate in percent, for late-payment interest in final notices",
+    )
 
 
 class Settings(BaseSettings):
