@@ -11,7 +11,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-EU_COUNTRIES = set("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+EU_COUNTRIES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+)
 POINTS_OVER_REFERENCE = {"FR": Decimal("10"), "DE": Decimal("9")}
 DIRECTIVE_POINTS = Decimal("8")
 FIXED_COMPENSATION_EUR = Decimal("40.00")
