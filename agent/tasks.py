@@ -1,0 +1,286 @@
+"""Tasks: questions to finance, e-mailed, and answered by e-mail.
+
+A task e-mail carries a token in its subject and a deterministic Message-ID; a reply counts only when
+it comes from the person asked and carries the token (in the subject, the body, or by replying to our
+Message-ID). Anything else is ignored and logged: a forged reply must not create a contact.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent import audit
+from agent.accounts import add_contact
+from agent.mail.compose import domain_of, message_id_for
+from agent.mail.outgoing import Sender
+from agent.mail.parse import ParsedMessage
+from agent.mail.send import send_once
+from agent.models import Account, Invoice, Task
+from agent.models.task import TaskKind, TaskStatus
+from agent.replies import language_for_country, parse_contact_answer
+from agent.settings import Settings
+from agent.templating import render_email, supported_languages
+
+log = logging.getLogger(__name__)
+
+
+def new_token() -> str:
+    return "RL-" + secrets.token_hex(4).upper()
+
+
+def company_language(settings: Settings) -> str:
+    language = settings.company.default_language
+    return language if language in supported_languages(settings.templates_dir) else "en"
+
+
+def _send_task_mail(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    template: str,
+    context: dict[str, Any],
+    key: str,
+    at: datetime,
+) -> bool:
+    language = company_language(settings)
+    rendered = render_email(
+        settings.templates_dir, template, language, {"company": settings.company, "task": task, **context}
+    )
+    domain = domain_of(settings.company.collections_address)
+    return send_once(
+        session,
+        sender,
+        message_id=message_id_for("task", key, domain),
+        purpose=template,
+        from_address=settings.company.collections_address,
+        recipient=task.addressee,
+        rendered=rendered,
+        at=at,
+        in_reply_to=task.message_id if key != str(task.id) else None,
+    )
+
+
+def request_contact(
+    session: Session, sender: Sender, settings: Settings, *, account: Account, addressee: str, at: datetime
+) -> Task:
+    """The open contact request for this account, created and e-mailed once."""
+    task = session.exec(
+        select(Task).where(
+            Task.account_id == account.id,
+            Task.kind == TaskKind.CONTACT_REQUEST,
+            Task.status == TaskStatus.OPEN,
+        )
+    ).first()
+    if task is None:
+        task = Task(
+            kind=TaskKind.CONTACT_REQUEST,
+            token=new_token(),
+            account_id=account.id,
+            addressee=addressee,
+            title=f"Contact needed for {account.name}",
+            created_at=at,
+        )
+        session.add(task)
+        session.flush()
+        task.message_id = message_id_for(
+            "task", str(task.id), domain_of(settings.company.collections_address)
+        )
+        audit.record(
+            session,
+            at=at,
+            entity="task",
+            entity_id=task.id,
+            action="created",
+            message=f"Asked {addressee} for a contact at {account.name}",
+            token=task.token,
+        )
+    invoices = session.exec(
+        select(Invoice).where(Invoice.account_id == account.id).order_by(col(Invoice.due_date))
+    ).all()
+    _send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_contact_request",
+        context={"account": account, "invoices": invoices},
+        key=str(task.id),
+        at=at,
+    )
+    return task
+
+
+def request_review(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    title: str,
+    reasons: list[str],
+    addressee: str,
+    at: datetime,
+    document_id: int | None = None,
+    account_id: int | None = None,
+) -> Task:
+    """A review task for a doubtful document or reply; one per document."""
+    if document_id is not None:
+        existing = session.exec(
+            select(Task).where(Task.kind == TaskKind.REVIEW, Task.document_id == document_id)
+        ).first()
+        if existing:
+            return existing
+    task = Task(
+        kind=TaskKind.REVIEW,
+        token=new_token(),
+        addressee=addressee,
+        title=title,
+        created_at=at,
+        document_id=document_id,
+        account_id=account_id,
+        details={"reasons": reasons},
+    )
+    session.add(task)
+    session.flush()
+    task.message_id = message_id_for("task", str(task.id), domain_of(settings.company.collections_address))
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="created",
+        message=f"Review asked of {addressee}: {title}",
+        reasons=reasons,
+    )
+    _send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_review",
+        context={"reasons": reasons},
+        key=str(task.id),
+        at=at,
+    )
+    return task
+
+
+def find_task_for_reply(session: Session, message: ParsedMessage) -> Task | None:
+    """The task a message answers: by our Message-ID in its thread headers, else by a token it quotes."""
+    thread_ids = [message.in_reply_to, *message.references]
+    for message_id in filter(None, thread_ids):
+        task = session.exec(select(Task).where(Task.message_id == message_id)).first()
+        if task:
+            return task
+    for task in session.exec(select(Task).where(Task.status == TaskStatus.OPEN)):
+        if task.token in message.subject:
+            return task
+    return None
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    status: str  # contact_created | incomplete | rejected | closed_already
+    message: str
+    task_id: int | None = None
+    contact_id: int | None = None
+
+
+def answer_contact_task(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    message: ParsedMessage,
+    inbound_key: str,
+    at: datetime,
+) -> ReplyOutcome:
+    if message.sender.lower() != task.addressee.lower():
+        why = (
+            f"reply to task {task.token} from {message.sender}, who was not asked ({task.addressee}): ignored"
+        )
+        log.warning(why)
+        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
+        return ReplyOutcome("rejected", why, task.id)
+    carries_token = (
+        task.token in message.subject
+        or task.token in message.body_text
+        or (task.message_id is not None and task.message_id in [message.in_reply_to, *message.references])
+    )
+    if not carries_token:
+        why = f"reply from {message.sender} does not carry task token {task.token}: ignored"
+        log.warning(why)
+        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
+        return ReplyOutcome("rejected", why, task.id)
+    if task.status != TaskStatus.OPEN:
+        return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
+    account = session.get(Account, task.account_id)
+    assert account is not None
+    answer = parse_contact_answer(message.body_text)
+    if not answer.email:
+        _send_task_mail(
+            session,
+            sender,
+            settings,
+            task=task,
+            template="task_reply_incomplete",
+            context={"account": account, "missing": "e-mail"},
+            key=f"{task.id}.followup.{inbound_key}",
+            at=at,
+        )
+        audit.record(
+            session,
+            at=at,
+            entity="task",
+            entity_id=task.id,
+            action="reply_incomplete",
+            message="Reply without an e-mail address; asked again",
+            words=message.body_text[:500],
+        )
+        return ReplyOutcome(
+            "incomplete", "the reply has no e-mail address; a follow-up question was sent", task.id
+        )
+    language, inferred = answer.language, False
+    if language is None:
+        language = language_for_country(account.country) or settings.company.default_language
+        inferred = True
+    contact = add_contact(
+        session,
+        account=account,
+        email=answer.email,
+        name=answer.name,
+        language=language,
+        language_inferred=inferred,
+        at=at,
+    )
+    task.status, task.closed_at = TaskStatus.DONE, at
+    task.resolution = f"contact {answer.email} ({language})"
+    session.add(task)
+    _send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_contact_confirmed",
+        context={"account": account, "contact": contact},
+        key=f"{task.id}.confirmed",
+        at=at,
+    )
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="done",
+        message=f"Contact {answer.email} given by {message.sender}",
+        words=message.body_text[:500],
+    )
+    return ReplyOutcome("contact_created", task.resolution, task.id, contact.id)
