@@ -1,0 +1,209 @@
+"""Send due reminder steps at most once, and never after payment.
+
+For each due step: (1) reserve it and re-check everything in one transaction: an UPDATE from
+`planned` to `sending` that only one dispatcher can win, then balance, pause, account credit and
+contact; (2) send; (3) mark it sent. A crash between (2) and (3) leaves the step in `sending`; the
+next run looks for its Message-ID where sent mail is kept and marks it `sent` if found, `ambiguous`
+otherwise, for a person to decide. It is never re-sent blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from agent import audit
+from agent.accounts import valid_contact
+from agent.db import session_scope
+from agent.ledger import account_net_balance, open_balance
+from agent.legal import legal_profile
+from agent.mail.compose import compose, domain_of, message_id_for
+from agent.mail.outgoing import Sender
+from agent.models import Account, Invoice, OutboundMessage, Reminder
+from agent.models.reminder import ReminderState
+from agent.schedule import days_overdue, planned_until
+from agent.settings import Settings
+from agent.templating import locale_for, render_email
+
+log = logging.getLogger(__name__)
+
+
+class SentLookup(Protocol):
+    def contains(self, message_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    reminder_id: int
+    state: str
+    reason: str
+
+
+def _reserve(session: Session, reminder_id: int, at: datetime) -> bool:
+    result = session.connection().execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder_id, col(Reminder.state) == ReminderState.PLANNED)
+        .values(state=ReminderState.SENDING, reason=f"reserved at {at.isoformat()}")
+    )
+    return result.rowcount == 1
+
+
+def pre_send_check(session: Session, reminder: Reminder, settings: Settings) -> tuple[str, str] | None:
+    """None when the step may go out; otherwise the (state, reason) it must take instead."""
+    invoice = session.get(Invoice, reminder.invoice_id)
+    assert invoice is not None
+    balance = open_balance(session, invoice)
+    if balance <= settings.reminders.balance_tolerance:
+        return ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}"
+    if invoice.paused:
+        return ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
+    if account_net_balance(session, invoice.account_id) <= 0:
+        return ReminderState.SKIPPED, "the account's net balance is a credit"
+    contact = valid_contact(session, invoice.account_id)
+    if contact is None:
+        return ReminderState.PAUSED, "no valid contact for the account"
+    if contact.language != reminder.language:
+        return ReminderState.PAUSED, (
+            f"contact language is now {contact.language}, the step was planned in {reminder.language}"
+        )
+    return None
+
+
+def _thread(session: Session, invoice_id: int) -> list[str]:
+    """Message-IDs of this invoice's earlier reminders: all of them form one thread for the customer."""
+    sent = session.exec(
+        select(Reminder.message_id)
+        .where(Reminder.invoice_id == invoice_id, Reminder.state == ReminderState.SENT)
+        .order_by(col(Reminder.step))
+    ).all()
+    return [m for m in sent if m]
+
+
+def build_reminder(session: Session, reminder: Reminder, settings: Settings, at: datetime) -> EmailMessage:
+    invoice = session.get(Invoice, reminder.invoice_id)
+    assert invoice is not None
+    account = session.get(Account, invoice.account_id)
+    contact = valid_contact(session, invoice.account_id)
+    assert account is not None and contact is not None
+    rendered = render_email(
+        settings.templates_dir,
+        reminder.template,
+        reminder.language,
+        {
+            "locale": locale_for(reminder.language, account.country),
+            "company": settings.company,
+            "account": account,
+            "invoice": invoice,
+            "contact_name": contact.name,
+            "balance": open_balance(session, invoice),
+            "days_overdue": days_overdue(invoice, at),
+            "legal": legal_profile(settings.company.country, settings.reminders.reference_rate),
+        },
+    )
+    thread = _thread(session, invoice.id or 0)
+    return compose(
+        sender=settings.company.collections_address,
+        recipient=contact.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        message_id=reminder.message_id or "",
+        sent_at=at,
+        reply_to=settings.company.collections_address,
+        in_reply_to=thread[-1] if thread else None,
+        references=thread or None,
+        language=reminder.language,
+    )
+
+
+def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: datetime) -> list[Dispatched]:
+    """Steps a crash left in `sending`: sent if their Message-ID is found where sent mail is kept."""
+    results: list[Dispatched] = []
+    with session_scope(engine) as session:
+        stuck = session.exec(select(Reminder).where(Reminder.state == ReminderState.SENDING)).all()
+        for reminder in stuck:
+            if reminder.message_id and sent_mail is not None and sent_mail.contains(reminder.message_id):
+                reminder.state, reminder.sent_at = ReminderState.SENT, at
+                reminder.reason = "found in sent mail after an interruption"
+            else:
+                reminder.state = ReminderState.AMBIGUOUS
+                reminder.reason = "interrupted while sending and not found in sent mail: a person must check"
+            session.add(reminder)
+            results.append(Dispatched(reminder.id or 0, reminder.state, reminder.reason))
+    return results
+
+
+def dispatch_due(
+    engine: Engine, settings: Settings, sender: Sender, *, now: datetime, sent_mail: SentLookup | None = None
+) -> list[Dispatched]:
+    results = resolve_interrupted(engine, sent_mail, now)
+    with session_scope(engine) as session:
+        due = [r.id for r in planned_until(session, end=now) if r.id is not None]
+    domain = domain_of(settings.company.collections_address)
+    for reminder_id in due:
+        with session_scope(engine) as session:
+            if not _reserve(session, reminder_id, now):
+                continue  # another dispatcher took it, or its state changed since we looked
+            reminder = session.get(Reminder, reminder_id)
+            assert reminder is not None
+            session.refresh(reminder)
+            verdict = pre_send_check(session, reminder, settings)
+            if verdict is not None:
+                reminder.state, reminder.reason = verdict
+                session.add(reminder)
+                audit.record(
+                    session,
+                    at=now,
+                    entity="reminder",
+                    entity_id=reminder_id,
+                    action=verdict[0],
+                    message=f"Step {reminder.step_name} not sent: {verdict[1]}",
+                )
+                results.append(Dispatched(reminder_id, verdict[0], verdict[1]))
+                continue
+            reminder.message_id = message_id_for("reminder", str(reminder_id), domain)
+            session.add(reminder)
+            message = build_reminder(session, reminder, settings, now)
+        try:
+            sender.send(message)
+        except Exception as error:  # the step must not stay reserved forever: say what happened
+            log.exception("sending reminder %s failed", reminder_id)
+            with session_scope(engine) as session:
+                failed = session.get(Reminder, reminder_id)
+                assert failed is not None
+                failed.state, failed.reason = ReminderState.FAILED, f"send failed: {error}"
+                session.add(failed)
+            results.append(Dispatched(reminder_id, ReminderState.FAILED, str(error)))
+            continue
+        with session_scope(engine) as session:
+            sent = session.get(Reminder, reminder_id)
+            assert sent is not None
+            sent.state, sent.sent_at = ReminderState.SENT, now
+            sent.reason = f"sent to {message['To']} in {sent.language}"
+            session.add(sent)
+            session.add(
+                OutboundMessage(
+                    message_id=sent.message_id or "",
+                    purpose="reminder",
+                    recipient=str(message["To"]),
+                    subject=str(message["Subject"]),
+                    language=sent.language,
+                    sent_at=now,
+                )
+            )
+            audit.record(
+                session,
+                at=now,
+                entity="invoice",
+                entity_id=sent.invoice_id,
+                action="reminder_sent",
+                message=f"Step {sent.step_name} sent to {message['To']} in {sent.language}",
+                reminder_id=reminder_id,
+            )
+            results.append(Dispatched(reminder_id, ReminderState.SENT, sent.reason))
+    return results
