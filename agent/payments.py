@@ -148,8 +148,10 @@ def record_payment(session: Session, payment: Payment, *, at: datetime, toleranc
             message=f"Payment of {amount} {payment.currency} applied ({why}); status {invoice.status}",
             payment_id=payment.id,
         )
-    payment.status = "matched" if invoices and remaining <= 0 else ("partial" if invoices else "unmatched")
-    if remaining > 0 and invoices:
+    if not invoices:
+        payment.status = "unmatched"
+    elif remaining > 0:
+        payment.status = "overpaid"
         audit.record(
             session,
             at=at,
@@ -158,6 +160,8 @@ def record_payment(session: Session, payment: Payment, *, at: datetime, toleranc
             action="overpayment",
             message=f"{remaining} {payment.currency} more than the invoices' balance: left for finance",
         )
+    else:
+        payment.status = "matched"
     session.add(payment)
     return invoices
 

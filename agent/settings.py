@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     outgoing: OutgoingSettings = Field(default_factory=OutgoingSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    review_threshold: float = Field(
+        default=0.8, description="An extraction whose weakest key field is under this goes to a person"
+    )
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     templates_dir: Path = PROJECT_ROOT / "templates"
     prompts_dir: Path = PROJECT_ROOT / "prompts"

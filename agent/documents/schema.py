@@ -52,7 +52,9 @@ class ExtractedDocument(BaseModel):
     @property
     def overall_confidence(self) -> float:
         """The weakest of the fields that drive reminders: a chain is as strong as its weakest link."""
-        keys = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
+        keys = ["number", "issue_date", "due_date", "amount_due", "currency", "customer_name"]
+        if self.document_type == "credit_note":
+            keys.remove("due_date")  # a credit note is not chased: it has no due date to find
         return min((self.confidence.get(k, 0.0) for k in keys), default=0.0)
 
     def as_json(self) -> dict[str, Any]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from stdnum.eu import vat as eu_vat
-
 from agent.documents import labels
 from agent.documents.parsing import AMOUNT_RE, DATE_RE, find_currency, parse_amount, parse_date
 from agent.documents.schema import ExtractedDocument, Party
+from agent.documents.vat import country_of, is_valid_vat
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -115,12 +114,12 @@ def _due_from_terms(text: str, issue: date | None) -> date | None:
 
 
 def find_vat_ids(text: str) -> list[tuple[str, int]]:
-    """Valid EU VAT ids (checksum verified by python-stdnum) with the line they stand on."""
+    """Valid VAT ids (checksum verified by python-stdnum) with the line they stand on."""
     found: list[tuple[str, int]] = []
     for index, line in enumerate(text.splitlines()):
         for match in VAT_CANDIDATE.finditer(line.upper()):
             compact = re.sub(r"[ .-]", "", match.group(0))
-            if eu_vat.is_valid(compact) and compact not in (v for v, _ in found):
+            if is_valid_vat(compact) and compact not in (v for v, _ in found):
                 found.append((compact, index))
     return found
 
@@ -243,7 +242,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
         others = [vat for vat, _ in vat_ids if vat != customer.vat_id]
         supplier.vat_id = others[0] if others else None
     if customer.vat_id and not customer.country:
-        customer.country = customer.vat_id[:2].replace("EL", "GR")
+        customer.country = country_of(customer.vat_id)
 
     referenced = find_after_label(lines, labels.REFERENCED_INVOICE, NUMBER_VALUE)
     return ExtractedDocument(

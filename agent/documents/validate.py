@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from babel.numbers import get_currency_name
-from stdnum.eu import vat as eu_vat
 
 from agent.documents.schema import ExtractedDocument
+from agent.documents.vat import has_known_country, is_valid_vat
 
 CENT = Decimal("0.01")
 DOUBTFUL = 0.3
@@ -60,9 +60,7 @@ def validate(document: ExtractedDocument, *, today: date | None = None) -> Extra
     if not d.customer.name:
         _lower(d, ("customer_name",), "no customer name found")
     for who, party in (("customer", d.customer), ("supplier", d.supplier)):
-        prefix = (party.vat_id or "")[:2].upper()
-        is_eu = prefix in eu_vat.MEMBER_STATES or prefix == "EL"
-        if party.vat_id and is_eu and not eu_vat.is_valid(party.vat_id):
+        if party.vat_id and has_known_country(party.vat_id) and not is_valid_vat(party.vat_id):
             d.warnings.append(f"{who} VAT id {party.vat_id} fails its checksum")
             d.confidence[f"{who}_vat_id"] = DOUBTFUL
     return d

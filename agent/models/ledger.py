@@ -69,7 +69,9 @@ class Payment(SQLModel, table=True):
     reference: str = Field(default="", description="Remittance text as the bank gave it")
     payer: str | None = None
     source: str = Field(default="csv", max_length=30)
-    status: str = Field(default="unmatched", max_length=20, description="matched, partial, unmatched")
+    status: str = Field(
+        default="unmatched", max_length=20, description="matched, overpaid, unmatched, needs_review"
+    )
     created_at: datetime = utc_field()
 
 

@@ -1,0 +1,1 @@
+"""`relance demo`: the whole product on a fresh machine, no server, no API key, no network."""

@@ -1,0 +1,108 @@
+"""The agent graph: one inbound message, from the mailbox to a planned reminder schedule.
+
+    classify_message ──documents──▶ extract_documents ─▶ record_documents ─▶ request_contacts
+           │                                                                  │          ▲
+           ├──task reply──▶ answer_task ─▶ END                    no contact  ▼          │ resumed when
+           └──anything else──▶ set_aside ─▶ END                     wait_for_contacts ───┘ finance answers
+                                                                   contacts known ▼
+                                                                        plan_reminders ─▶ END
+
+The state holds ids only; domain rows live in the database. Side effects (rows, e-mails) happen in
+nodes that are safe to run again, never before an `interrupt()`: `wait_for_contacts` does nothing
+but wait. The thread id is derived from the inbound message, so a restart resumes the same thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, interrupt
+
+from agent import intake
+from agent.runtime import Runtime
+
+
+class MessageState(TypedDict, total=False):
+    inbound_id: int
+    route: str
+    document_ids: list[int]
+    invoice_ids: list[int]
+    credit_note_ids: list[int]
+    waiting_task_ids: list[int]
+    outcome: str
+
+
+def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None = None) -> CompiledStateGraph:
+    def classify_message(
+        state: MessageState,
+    ) -> Command[Literal["extract_documents", "answer_task", "set_aside"]]:
+        route = intake.classify(runtime, state["inbound_id"])
+        goto = {"documents": "extract_documents", "task_reply": "answer_task"}.get(route, "set_aside")
+        return Command(update={"route": route}, goto=goto)
+
+    def extract_documents(state: MessageState) -> MessageState:
+        return {"document_ids": intake.extract_documents(runtime, state["inbound_id"])}
+
+    def record_documents(state: MessageState) -> MessageState:
+        invoice_ids, credit_note_ids = intake.record_documents(runtime, state.get("document_ids", []))
+        return {"invoice_ids": invoice_ids, "credit_note_ids": credit_note_ids}
+
+    def request_contacts(state: MessageState) -> Command[Literal["wait_for_contacts", "plan_reminders"]]:
+        waiting = intake.request_missing_contacts(runtime, state["inbound_id"], state.get("invoice_ids", []))
+        return Command(
+            update={"waiting_task_ids": waiting}, goto="wait_for_contacts" if waiting else "plan_reminders"
+        )
+
+    def wait_for_contacts(state: MessageState) -> Command[Literal["request_contacts"]]:
+        # Nothing but the wait: this node runs again from its top when resumed.
+        interrupt({"waiting_for_tasks": state.get("waiting_task_ids", [])})
+        return Command(goto="request_contacts")
+
+    def plan_reminders(state: MessageState) -> MessageState:
+        steps = intake.plan_invoices(runtime, state.get("invoice_ids", []))
+        return {"outcome": f"{steps} reminder steps planned"}
+
+    def answer_task(state: MessageState) -> MessageState:
+        return {"outcome": intake.answer_task(runtime, state["inbound_id"])}
+
+    def set_aside(state: MessageState) -> MessageState:
+        return {"outcome": intake.set_aside(runtime, state["inbound_id"], state.get("route", "other"))}
+
+    graph = StateGraph(MessageState)
+    graph.add_node("classify_message", classify_message)
+    graph.add_node("extract_documents", extract_documents)
+    graph.add_node("record_documents", record_documents)
+    graph.add_node("request_contacts", request_contacts)
+    graph.add_node("wait_for_contacts", wait_for_contacts)
+    graph.add_node("plan_reminders", plan_reminders)
+    graph.add_node("answer_task", answer_task)
+    graph.add_node("set_aside", set_aside)
+    graph.add_edge(START, "classify_message")
+    graph.add_edge("extract_documents", "record_documents")
+    graph.add_edge("record_documents", "request_contacts")
+    graph.add_edge("plan_reminders", END)
+    graph.add_edge("answer_task", END)
+    graph.add_edge("set_aside", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def sqlite_checkpointer(path: Path) -> SqliteSaver:
+    """A durable checkpointer in its own file (its tables are the library's, not our schema's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saver = SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
+    saver.setup()
+    return saver
+
+
+def thread_config(message_id: str, content_hash: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": f"inbound:{message_id}:{content_hash[:12]}"}}
+
+
+def mermaid(runtime: Runtime) -> str:
+    return build_graph(runtime).get_graph().draw_mermaid()

@@ -1,0 +1,304 @@
+"""What happens to one inbound message: the bodies of the graph's nodes.
+
+Each function opens its own unit of work and returns the ids it produced; the graph keeps ids only
+(domain rows stay in the database). Every step is safe to run again: documents are keyed by
+(message, content hash), invoices by (account, number), e-mails by their deterministic Message-ID.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from agent import audit
+from agent.accounts import match_or_create_account, valid_contact
+from agent.db import session_scope
+from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
+from agent.documents.schema import ExtractedDocument
+from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
+from agent.mail.parse import Attachment, ParsedMessage, parse_message
+from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage, Reminder
+from agent.models.document import DocumentStatus
+from agent.models.ledger import InvoiceStatus
+from agent.runtime import Runtime
+from agent.schedule import plan_reminders
+from agent.tasks import answer_contact_task, find_task_for_reply, request_contact, request_review
+
+KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
+
+
+def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, ParsedMessage]:
+    with session_scope(runtime.engine) as session:
+        inbound = session.get(InboundMessage, inbound_id)
+        assert inbound is not None
+    return inbound, parse_message(runtime.store.get(inbound.raw_path), inbound.content_hash)
+
+
+def classify(runtime: Runtime, inbound_id: int) -> str:
+    """documents | task_reply | customer_reply | auto_reply | not_allowed | other"""
+    _inbound, message = load_message(runtime, inbound_id)
+    with session_scope(runtime.engine) as session:
+        if find_task_for_reply(session, message) is not None:
+            return "task_reply"
+        thread = [message.in_reply_to, *message.references]
+        if any(
+            session.exec(select(OutboundMessage).where(OutboundMessage.message_id == m)).first()
+            for m in thread
+            if m
+        ):
+            return "auto_reply" if message.auto_submitted else "customer_reply"
+    if message.auto_submitted or message.is_delivery_report:
+        return "auto_reply"
+    if not runtime.sender_allowed(message.sender):
+        return "not_allowed"
+    if any(a.is_document or a.is_winmail for a in message.attachments):
+        return "documents"
+    return "other"
+
+
+def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachment: Attachment) -> Document:
+    digest, path = runtime.store.put(attachment.data, suffix=attachment.suffix)
+    existing = session.exec(
+        select(Document).where(Document.inbound_id == inbound_id, Document.content_hash == digest)
+    ).first()
+    if existing:
+        return existing
+    document = Document(
+        inbound_id=inbound_id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        content_hash=digest,
+        raw_path=path,
+        created_at=runtime.clock.now(),
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def doubts(extraction: ExtractedDocument, threshold: float, own_names: list[str]) -> list[str]:
+    """Why an extraction must not drive reminders on its own; empty when it may."""
+    reasons = [
+        f"{name} is uncertain ({extraction.confidence.get(name, 0.0):.2f})"
+        for name in KEY_FIELDS
+        if extraction.confidence.get(name, 0.0) < threshold
+        and not (name == "due_date" and extraction.document_type == "credit_note")
+    ]
+    customer = (extraction.customer.name or "").lower()
+    if customer and any(name.lower() in customer for name in own_names if name):
+        reasons.append("the customer is our own company: is this a supplier's invoice forwarded by mistake?")
+    return reasons + [w for w in extraction.warnings if reasons]
+
+
+def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
+    """Store every attachment, extract each document; doubtful or unreadable ones become review tasks."""
+    _inbound, message = load_message(runtime, inbound_id)
+    settings, now = runtime.settings, runtime.clock.now()
+    options = ExtractOptions(company_names=tuple(settings.company.all_names()), today=now.date())
+    ids: list[int] = []
+    for attachment in message.attachments:
+        with session_scope(runtime.engine) as session:
+            document = _document_row(session, runtime, inbound_id, attachment)
+            ids.append(document.id or 0)
+            if document.status != DocumentStatus.EXTRACTED or document.method:
+                continue  # already handled by an earlier run of this step
+            if attachment.is_winmail:
+                document.status = DocumentStatus.UNSUPPORTED
+                document.error = (
+                    "winmail.dat (Outlook rich text) is not supported: please forward the PDF itself"
+                )
+            elif not attachment.is_document:
+                document.status, document.error = DocumentStatus.UNSUPPORTED, "not a PDF or e-invoice XML"
+            else:
+                _extract_one(session, runtime, document, attachment, message, options, now)
+            session.add(document)
+    return ids
+
+
+def _extract_one(
+    session: Session,
+    runtime: Runtime,
+    document: Document,
+    attachment: Attachment,
+    message: ParsedMessage,
+    options: ExtractOptions,
+    now: datetime,
+) -> None:
+    settings = runtime.settings
+    finance = message.sender if runtime.sender_allowed(message.sender) else settings.company.finance_address
+    try:
+        extraction = extract_document(attachment.filename, attachment.data, options)
+    except ExtractionError as error:
+        document.status, document.error, document.method = DocumentStatus.FAILED, str(error), "none"
+        request_review(
+            session,
+            runtime.sender,
+            settings,
+            title=f"unreadable document {attachment.filename}",
+            reasons=[str(error)],
+            addressee=finance,
+            at=now,
+            document_id=document.id,
+        )
+        return
+    document.extraction, document.method = extraction.as_json(), extraction.source
+    document.kind, document.confidence = extraction.document_type, extraction.overall_confidence
+    reasons = doubts(extraction, settings.review_threshold, settings.company.all_names())
+    if reasons:
+        document.status = DocumentStatus.REVIEW
+        request_review(
+            session,
+            runtime.sender,
+            settings,
+            at=now,
+            document_id=document.id,
+            addressee=finance,
+            title=f"document {extraction.number or attachment.filename} needs a check",
+            reasons=reasons,
+        )
+
+
+def record_documents(runtime: Runtime, document_ids: list[int]) -> tuple[list[int], list[int]]:
+    """Accounts and invoices/credit notes from the documents that passed; credit applied."""
+    invoice_ids: list[int] = []
+    credit_ids: list[int] = []
+    tolerance, now = runtime.settings.reminders.balance_tolerance, runtime.clock.now()
+    for document_id in document_ids:
+        with session_scope(runtime.engine) as session:
+            document = session.get(Document, document_id)
+            assert document is not None
+            if document.status not in (
+                DocumentStatus.EXTRACTED,
+                DocumentStatus.RECORDED,
+                DocumentStatus.DUPLICATE,
+            ):
+                continue
+            extraction = ExtractedDocument.model_validate(document.extraction)
+            match = match_or_create_account(
+                session, customer=extraction.customer, currency=extraction.currency, at=now
+            )
+            recorded = record_document(
+                session, document=document, extraction=extraction, account_id=match.account.id or 0, at=now
+            )
+            document.status = (
+                DocumentStatus.DUPLICATE if recorded.outcome == "duplicate" else DocumentStatus.RECORDED
+            )
+            session.add(document)
+            if recorded.kind == "credit_note":
+                credit_ids.append(recorded.id)
+                credit = session.get(CreditNote, recorded.id)
+                assert credit is not None
+                apply_credit(session, credit_note=credit, at=now, tolerance=tolerance)
+            else:
+                invoice_ids.append(recorded.id)
+                apply_available_credits(
+                    session, account_id=match.account.id or 0, at=now, tolerance=tolerance
+                )
+    return invoice_ids, credit_ids
+
+
+def _still_owed(session: Session, invoice: Invoice, tolerance: Decimal) -> bool:
+    return invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID) and (
+        open_balance(session, invoice) > tolerance
+    )
+
+
+def request_missing_contacts(runtime: Runtime, inbound_id: int, invoice_ids: list[int]) -> list[int]:
+    """Open (once) a contact request for each account that is owed money and has no valid contact."""
+    _inbound, message = load_message(runtime, inbound_id)
+    settings = runtime.settings
+    addressee = message.sender if runtime.sender_allowed(message.sender) else settings.company.finance_address
+    waiting: list[int] = []
+    with session_scope(runtime.engine) as session:
+        accounts = {}
+        for invoice_id in invoice_ids:
+            invoice = session.get(Invoice, invoice_id)
+            if invoice and _still_owed(session, invoice, settings.reminders.balance_tolerance):
+                accounts[invoice.account_id] = session.get(Account, invoice.account_id)
+        for account_id, account in accounts.items():
+            if account is not None and valid_contact(session, account_id) is None:
+                task = request_contact(
+                    session,
+                    runtime.sender,
+                    settings,
+                    account=account,
+                    addressee=addressee,
+                    at=runtime.clock.now(),
+                )
+                waiting.append(task.id or 0)
+    return waiting
+
+
+def plan_invoices(runtime: Runtime, invoice_ids: list[int]) -> int:
+    """Plan the reminder steps of each invoice that is owed and has a contact. Returns steps created."""
+    created = 0
+    with session_scope(runtime.engine) as session:
+        for invoice_id in invoice_ids:
+            invoice = session.get(Invoice, invoice_id)
+            if invoice is None or not _still_owed(
+                session, invoice, runtime.settings.reminders.balance_tolerance
+            ):
+                continue
+            if valid_contact(session, invoice.account_id) is None:
+                continue
+            created += len(
+                plan_reminders(session, invoice=invoice, settings=runtime.settings, at=runtime.clock.now())
+            )
+    return created
+
+
+def answer_task(runtime: Runtime, inbound_id: int) -> str:
+    inbound, message = load_message(runtime, inbound_id)
+    with session_scope(runtime.engine) as session:
+        task = find_task_for_reply(session, message)
+        assert task is not None
+        outcome = answer_contact_task(
+            session,
+            runtime.sender,
+            runtime.settings,
+            task=task,
+            message=message,
+            inbound_key=inbound.content_hash[:12],
+            at=runtime.clock.now(),
+        )
+    return outcome.status
+
+
+def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
+    """Messages with nothing to process: kept, marked, and visible; a customer reply goes to a person."""
+    _inbound, message = load_message(runtime, inbound_id)
+    now = runtime.clock.now()
+    with session_scope(runtime.engine) as session:
+        if route == "customer_reply":
+            thread = [m for m in [message.in_reply_to, *message.references] if m]
+            reminder = session.exec(select(Reminder).where(Reminder.message_id.in_(thread))).first()  # type: ignore[union-attr]
+            invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
+            if invoice is not None:
+                invoice.paused, invoice.pause_reason = (
+                    True,
+                    f"customer replied on {now:%Y-%m-%d}; finance to review",
+                )
+                session.add(invoice)
+            request_review(
+                session,
+                runtime.sender,
+                runtime.settings,
+                at=now,
+                addressee=runtime.settings.company.finance_address,
+                title=f"reply from customer {message.sender}"
+                + (f" about invoice {invoice.number}" if invoice else ""),
+                reasons=[f"subject: {message.subject}", message.body_text.strip()[:400]],
+                account_id=invoice.account_id if invoice else None,
+            )
+            return "review"
+        audit.record(
+            session,
+            at=now,
+            entity="inbound",
+            entity_id=inbound_id,
+            action=route,
+            message=f"Message from {message.sender} set aside: {route.replace('_', ' ')}",
+        )
+    return "quarantined" if route == "not_allowed" else "ignored"

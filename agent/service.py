@@ -1,0 +1,200 @@
+"""The agent as a service: keep every message, run it through the graph, dispatch what is due.
+
+`tick(now)` is the whole product at one instant: read the mailbox, resume conversations that finance
+answered, send the reminder steps that are due. `relance run` calls it on a schedule; `relance tick
+--now`, the demo and the tests call it with the clock they choose.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from langgraph.types import Command
+from sqlmodel import select
+
+from agent import audit
+from agent.db import session_scope
+from agent.dispatch import Dispatched, dispatch_due
+from agent.graph import build_graph, sqlite_checkpointer, thread_config
+from agent.mail.maildir import MaildirOutbox
+from agent.mail.parse import parse_message
+from agent.mail.store import sha256_hex
+from agent.models import InboundMessage, Payment
+from agent.models.message import InboundStatus
+from agent.payments import ImportReport, import_csv
+from agent.runtime import Runtime
+from agent.tasks import request_review
+
+log = logging.getLogger(__name__)
+
+FINISHED = {
+    InboundStatus.PROCESSED,
+    InboundStatus.IGNORED,
+    InboundStatus.QUARANTINED,
+    InboundStatus.WAITING,
+    InboundStatus.FAILED,
+}
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    received: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
+    dispatched: list[Dispatched] = field(default_factory=list)
+
+
+class Agent:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.checkpointer = sqlite_checkpointer(runtime.settings.checkpoint_path)
+        self.graph = build_graph(runtime, self.checkpointer)
+
+    def close(self) -> None:
+        self.checkpointer.conn.close()
+        self.runtime.engine.dispose()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- intake ---------------------------------------------------------------------------------------------
+    def keep(self, raw: bytes) -> tuple[int, bool]:
+        """Store the raw bytes and the message row, committed, before anything reads them.
+        Returns (inbound id, whether it still needs processing)."""
+        digest = sha256_hex(raw)
+        with session_scope(self.runtime.engine) as session:
+            existing = session.exec(
+                select(InboundMessage).where(InboundMessage.content_hash == digest)
+            ).first()
+            if existing:
+                return existing.id or 0, existing.status == InboundStatus.RECEIVED
+        _, path = self.runtime.store.put(raw, suffix=".eml")
+        message = parse_message(raw, digest)
+        with session_scope(self.runtime.engine) as session:
+            inbound = InboundMessage(
+                message_id=message.message_id,
+                content_hash=digest,
+                raw_path=path,
+                sender=message.sender,
+                subject=message.subject,
+                received_at=self.runtime.clock.now(),
+            )
+            inbound.thread_id = thread_config(message.message_id, digest)["configurable"]["thread_id"]
+            session.add(inbound)
+            session.flush()
+            return inbound.id or 0, True
+
+    def process(self, inbound_id: int) -> str:
+        with session_scope(self.runtime.engine) as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            assert inbound is not None
+            config = {"configurable": {"thread_id": inbound.thread_id}}
+        try:
+            result = self.graph.invoke({"inbound_id": inbound_id}, config, durability="sync")
+        except Exception as error:  # visible, never silent: the row says why, the raw bytes are kept
+            log.exception("message %s failed", inbound_id)
+            return self._set_status(inbound_id, InboundStatus.FAILED, f"{type(error).__name__}: {error}")
+        return self._settle_result(inbound_id, result)
+
+    def _settle_result(self, inbound_id: int, result: dict[str, object]) -> str:
+        if result.get("__interrupt__"):
+            return self._set_status(inbound_id, InboundStatus.WAITING, None, kind=str(result.get("route")))
+        outcome = str(result.get("outcome", ""))
+        status = {"quarantined": InboundStatus.QUARANTINED, "ignored": InboundStatus.IGNORED}.get(
+            outcome, InboundStatus.PROCESSED
+        )
+        return self._set_status(inbound_id, status, None, kind=str(result.get("route")))
+
+    def _set_status(self, inbound_id: int, status: str, error: str | None, kind: str | None = None) -> str:
+        with session_scope(self.runtime.engine) as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            assert inbound is not None
+            inbound.status, inbound.error = status, error
+            inbound.kind = kind if kind and kind != "None" else inbound.kind
+            session.add(inbound)
+        return status
+
+    def ingest(self, raw: bytes) -> tuple[int, str]:
+        inbound_id, pending = self.keep(raw)
+        if not pending:
+            with session_scope(self.runtime.engine) as session:
+                inbound = session.get(InboundMessage, inbound_id)
+                return inbound_id, inbound.status if inbound else "unknown"
+        return inbound_id, self.process(inbound_id)
+
+    def poll_mailbox(self) -> list[int]:
+        """Every new message: kept, processed, then (only then) moved out of the inbox."""
+        inbox = self.runtime.inbox()
+        handled: list[int] = []
+        for key, raw in inbox.fetch_new():
+            inbound_id, status = self.ingest(raw)
+            inbox.settle(
+                key,
+                "quarantine" if status in (InboundStatus.QUARANTINED, InboundStatus.FAILED) else "processed",
+            )
+            handled.append(inbound_id)
+        return handled
+
+    def resume_waiting(self) -> list[int]:
+        """Resume every thread waiting for finance; each re-checks what it still lacks."""
+        with session_scope(self.runtime.engine) as session:
+            waiting = session.exec(
+                select(InboundMessage).where(InboundMessage.status == InboundStatus.WAITING)
+            ).all()
+        resumed = []
+        for inbound in waiting:
+            config = {"configurable": {"thread_id": inbound.thread_id}}
+            result = self.graph.invoke(Command(resume=True), config, durability="sync")
+            if self._settle_result(inbound.id or 0, result) != InboundStatus.WAITING:
+                resumed.append(inbound.id or 0)
+        return resumed
+
+    # -- the instant ----------------------------------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> TickReport:
+        if now is not None and hasattr(self.runtime.clock, "set"):
+            self.runtime.clock.set(now)
+        at = self.runtime.clock.now()
+        report = TickReport(at=at, received=self.poll_mailbox())
+        report.resumed = self.resume_waiting()
+        sent_mail = self.runtime.sender if isinstance(self.runtime.sender, MaildirOutbox) else None
+        report.dispatched = dispatch_due(
+            self.runtime.engine, self.runtime.settings, self.runtime.sender, now=at, sent_mail=sent_mail
+        )
+        return report
+
+    def import_payments(self, path: Path) -> ImportReport:
+        settings, now = self.runtime.settings, self.runtime.clock.now()
+        with session_scope(self.runtime.engine) as session:
+            report = import_csv(session, path, at=now, tolerance=settings.reminders.balance_tolerance)
+            audit.record(
+                session,
+                at=now,
+                entity="payment",
+                entity_id=None,
+                action="imported",
+                message=f"{path.name}: {report.imported} imported, {report.matched} matched, "
+                f"{report.unmatched} unmatched, {report.duplicates} already known",
+            )
+            for payment in session.exec(select(Payment).where(Payment.status == "unmatched")).all():
+                request_review(
+                    session,
+                    self.runtime.sender,
+                    settings,
+                    at=now,
+                    addressee=settings.company.finance_address,
+                    title=f"payment {payment.amount} {payment.currency} of {payment.received_on} "
+                    "not matched to an invoice",
+                    reasons=[f"payer: {payment.payer or '?'}", f"reference: {payment.reference}"],
+                )
+                payment.status = "needs_review"  # its task is open; never asked twice
+                session.add(payment)
+        return report
