@@ -15,7 +15,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 
@@ -66,7 +66,10 @@ def render_email(templates_dir: Path, name: str, language: str, context: dict[st
     def long_date(value: date | datetime) -> str:
         return format_date(value, format="long", locale=locale)
 
-    full = {**context, "money": money, "long_date": long_date}
+    def number(value: Decimal) -> str:
+        return format_decimal(value, locale=locale)
+
+    full = {**context, "money": money, "long_date": long_date, "number": number}
     rendered = template.new_context(full)
     subject = "".join(template.blocks["subject"](rendered)).strip()
     body = "".join(template.blocks["body"](template.new_context(full))).strip() + "\n"

@@ -25,6 +25,7 @@ from agent.service import Agent
 from agent.settings import CompanySettings, Settings
 
 START = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)  # a Monday morning, Paris time 08:30
+END = date(2027, 1, 5)  # the demo stops here; the last invoice's steps are still ahead
 D = Decimal
 
 COMPANY = CompanySettings(
@@ -113,6 +114,18 @@ def demo_documents() -> dict[str, DemoDocument]:
             ],
             notes=["Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge)."],
         ),
+        "F-2026-0468": DemoDocument(
+            language="fr",
+            kind="invoice",
+            number="F-2026-0468",
+            issue_date=date(2026, 12, 21),
+            currency="EUR",
+            supplier=SUPPLIER,
+            customer=DUPONT,
+            tax_rate=D("20"),
+            due_date=date(2027, 1, 20),
+            lines=[("Campagne newsletter de janvier", D("1"), D("640.00"))],
+        ),
         "AV-2026-0007": DemoDocument(
             language="en",
             kind="credit_note",
@@ -154,6 +167,7 @@ def forward(
 class DemoResult:
     data_dir: Path
     settings: Settings
+    ended_at: datetime
 
 
 def run_demo(data_dir: Path | None = None) -> DemoResult:
@@ -232,6 +246,18 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
                     files=[("AV-2026-0007.pdf", docs["AV-2026-0007"])],
                 )
             ),
+            # A second invoice for a customer whose contact is known: its plan starts at once, no task.
+            date(2026, 12, 21): lambda: inbox.deliver(
+                forward(
+                    sender=COMPANY.finance_address,
+                    to=intake_address,
+                    at=clock.now(),
+                    subject="Facture Dupont janvier",
+                    body="Nouvelle facture.",
+                    message_id="<fwd-4@atelier-numerique.example>",
+                    files=[("F-2026-0468.pdf", docs["F-2026-0468"])],
+                )
+            ),
             date(2026, 12, 10): lambda: agent.import_payments(_bank_csv(data_dir, [DUPONT_TRANSFER])),
             # The next export repeats the Dupont line: it must be recognised, not counted twice.
             date(2026, 12, 15): lambda: agent.import_payments(
@@ -239,13 +265,13 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
             ),
         }
         day = START.date()
-        while day <= date(2027, 1, 5):
+        while day <= END:
             clock.set(datetime(day.year, day.month, day.day, 8, 30, tzinfo=UTC))
             if day in events:
                 events[day]()
             agent.tick()
             day += timedelta(days=1)
-    return DemoResult(data_dir=data_dir, settings=settings)
+    return DemoResult(data_dir=data_dir, settings=settings, ended_at=clock.now())
 
 
 def _bank_csv(data_dir: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:

@@ -1,0 +1,91 @@
+"""`relance run`: the service loop under APScheduler.
+
+One job ticks every N seconds (coalesced, never two at once). A lock file refuses a second service
+on the same data directory, because two services would race for the same mailbox. SIGTERM and
+Ctrl-C stop after the tick in progress: a reminder step is never abandoned between send and mark.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from agent.clock import SystemClock
+from agent.runtime import Runtime
+from agent.service import Agent
+from agent.settings import Settings
+
+log = logging.getLogger("relance.service")
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+@contextmanager
+def service_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise AlreadyRunning(f"relance is already running on {path.parent} (pid {holder})") from error
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def run_service(settings: Settings, *, interval: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with (
+        service_lock(settings.data_dir / "relance.lock"),
+        Agent(Runtime.open(settings, SystemClock())) as agent,
+    ):
+        scheduler = BlockingScheduler(timezone="UTC")
+
+        def tick() -> None:
+            report = agent.tick()
+            log.info(
+                "tick at=%s received=%d resumed=%d dispatched=%d",
+                report.at.isoformat(),
+                len(report.received),
+                len(report.resumed),
+                len(report.dispatched),
+            )
+
+        scheduler.add_job(
+            tick,
+            IntervalTrigger(seconds=interval),
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=SystemClock().now(),
+        )
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s: stopping after the current tick", signal.Signals(signum).name)
+            scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("relance running on %s, one tick every %ss", settings.data_dir, interval)
+        scheduler.start()
+        log.info("relance stopped")

@@ -1,0 +1,73 @@
+"""Human-readable output with rich: the demo's report and the CLI's tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+STATE_STYLE = {
+    "sent": "green",
+    "cancelled": "yellow",
+    "skipped": "dim",
+    "paused": "magenta",
+    "planned": "cyan",
+    "failed": "red",
+    "ambiguous": "red",
+    "done": "green",
+    "open": "cyan",
+}
+
+
+def local(iso: str, timezone: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    result = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for column in columns:
+        result.add_column(column.replace("_", " "))
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            text = "" if value is None else escape(str(value))  # data is never markup
+            style = STATE_STYLE.get(text) if column in ("state", "status") else None
+            cells.append(f"[{style}]{text}[/]" if style else text)
+        result.add_row(*cells)
+    return result
+
+
+def demo_report(
+    console: Console,
+    *,
+    inbound: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    reminders: list[dict[str, Any]],
+    timeline: list[dict[str, Any]],
+    timezone: str,
+) -> None:
+    console.rule("[bold]What arrived, and what was extracted")
+    for message in inbound:
+        console.print(
+            f"[bold]{local(message['received_at'], timezone)}[/] {message['sender']}  "
+            f"«{message['subject']}»  → [cyan]{message['kind']}[/], {message['status']}"
+        )
+        for doc in message["documents"]:
+            console.print(
+                f"    {doc['file']}: {doc['kind']} {doc['number']} for {doc['customer']}, "
+                f"{doc['amount_due']} {doc['currency']}, due {doc['due_date'] or '-'} "
+                f"([dim]{doc['method']}, confidence {doc['confidence']:.2f}[/]) → {doc['status']}"
+            )
+    console.rule("[bold]Tasks for finance")
+    console.print(table("", tasks, ["token", "kind", "title", "status", "resolution"]))
+    console.rule("[bold]Reminder steps (times in the company's time zone)")
+    shown = [{**r, "planned_at": local(r["planned_at"], timezone)} for r in reminders]
+    console.print(table("", shown, ["invoice", "step", "planned_at", "language", "state", "reason"]))
+    console.rule("[bold]Timeline")
+    for event in timeline:
+        console.print(f"[dim]{local(event['at'], timezone)}[/]  {escape(event['message'])}")

@@ -1,0 +1,187 @@
+"""Read models: what the CLI (and later the web pages) show, as plain JSON-ready dicts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent.accounts import valid_contact
+from agent.dispatch import build_reminder, pre_send_check
+from agent.ledger import account_net_balance, open_balance
+from agent.models import Account, AuditEvent, Document, InboundMessage, Invoice, Reminder, Task
+from agent.settings import Settings
+
+
+def invoices(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for invoice in session.exec(select(Invoice).order_by(col(Invoice.due_date), col(Invoice.id))):
+        account = session.get(Account, invoice.account_id)
+        rows.append(
+            {
+                "id": invoice.id,
+                "number": invoice.number,
+                "account": account.name if account else None,
+                "issue_date": invoice.issue_date.isoformat(),
+                "due_date": invoice.due_date.isoformat(),
+                "currency": invoice.currency,
+                "total_gross": str(invoice.total_gross),
+                "amount_due": str(invoice.amount_due),
+                "balance": str(open_balance(session, invoice)),
+                "status": invoice.status,
+                "paused": invoice.paused,
+            }
+        )
+    return rows
+
+
+def accounts(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for account in session.exec(select(Account).order_by(col(Account.name))):
+        contact = valid_contact(session, account.id or 0)
+        rows.append(
+            {
+                "id": account.id,
+                "name": account.name,
+                "vat_id": account.vat_id,
+                "country": account.country,
+                "currency": account.currency,
+                "net_balance": str(account_net_balance(session, account.id or 0)),
+                "contact": None
+                if contact is None
+                else {
+                    "name": contact.name,
+                    "email": contact.email,
+                    "language": contact.language,
+                    "language_inferred": contact.language_inferred,
+                },
+            }
+        )
+    return rows
+
+
+def tasks(session: Session, *, include_closed: bool = False) -> list[dict[str, Any]]:
+    statement = select(Task).order_by(col(Task.id))
+    if not include_closed:
+        statement = statement.where(Task.status == "open")
+    return [
+        {
+            "id": t.id,
+            "kind": t.kind,
+            "status": t.status,
+            "token": t.token,
+            "title": t.title,
+            "addressee": t.addressee,
+            "created_at": t.created_at.isoformat(),
+            "resolution": t.resolution,
+            "details": t.details,
+        }
+        for t in session.exec(statement)
+    ]
+
+
+def schedule(session: Session, settings: Settings, *, now: datetime, days: int) -> list[dict[str, Any]]:
+    """What will go out in the next `days` days, to whom, in which words (dry run: nothing is sent)."""
+    end = now + timedelta(days=days)
+    statement = (
+        select(Reminder)
+        .where(Reminder.state == "planned", col(Reminder.planned_at) <= end)
+        .order_by(col(Reminder.planned_at), col(Reminder.id))
+    )
+    rows = []
+    for reminder in session.exec(statement):
+        invoice = session.get(Invoice, reminder.invoice_id)
+        assert invoice is not None
+        account = session.get(Account, invoice.account_id)
+        verdict = pre_send_check(session, reminder, settings)
+        row: dict[str, Any] = {
+            "reminder_id": reminder.id,
+            "invoice": invoice.number,
+            "account": account.name if account else None,
+            "step": reminder.step_name,
+            "planned_at": reminder.planned_at.isoformat(),
+            "language": reminder.language,
+            "template": reminder.template,
+            "balance": str(open_balance(session, invoice)),
+            "currency": invoice.currency,
+            "would_send": verdict is None,
+            "hold_reason": verdict[1] if verdict else None,
+        }
+        if verdict is None:
+            preview = build_reminder(
+                session,
+                reminder.model_copy(update={"message_id": "<preview>"}),
+                settings,
+                max(now, reminder.planned_at),
+            )
+            row |= {
+                "to": str(preview["To"]),
+                "subject": str(preview["Subject"]),
+                "body": preview.get_body(preferencelist=("plain",)).get_content(),
+            }  # type: ignore[union-attr]
+        rows.append(row)
+    return rows
+
+
+def reminders(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    statement = (
+        select(Reminder, Invoice)
+        .where(Reminder.invoice_id == Invoice.id)
+        .order_by(col(Invoice.number), col(Reminder.step))
+    )
+    for reminder, invoice in session.exec(statement):
+        rows.append(
+            {
+                "invoice": invoice.number,
+                "step": reminder.step_name,
+                "planned_at": reminder.planned_at.isoformat(),
+                "language": reminder.language,
+                "state": reminder.state,
+                "reason": reminder.reason,
+                "sent_at": reminder.sent_at.isoformat() if reminder.sent_at else None,
+            }
+        )
+    return rows
+
+
+def timeline(session: Session) -> list[dict[str, Any]]:
+    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+    return [
+        {"at": e.at.isoformat(), "entity": e.entity, "action": e.action, "message": e.message} for e in events
+    ]
+
+
+def inbound(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    for message in session.exec(select(InboundMessage).order_by(col(InboundMessage.id))):
+        documents = session.exec(select(Document).where(Document.inbound_id == message.id)).all()
+        rows.append(
+            {
+                "id": message.id,
+                "received_at": message.received_at.isoformat(),
+                "sender": message.sender,
+                "subject": message.subject,
+                "kind": message.kind,
+                "status": message.status,
+                "error": message.error,
+                "documents": [
+                    {
+                        "file": d.filename,
+                        "status": d.status,
+                        "method": d.method,
+                        "kind": d.kind,
+                        "confidence": d.confidence,
+                        "error": d.error,
+                        "number": d.extraction.get("number"),
+                        "customer": (d.extraction.get("customer") or {}).get("name"),
+                        "amount_due": d.extraction.get("amount_due"),
+                        "currency": d.extraction.get("currency"),
+                        "due_date": d.extraction.get("due_date"),
+                    }
+                    for d in documents
+                ],
+            }
+        )
+    return rows
