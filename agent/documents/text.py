@@ -49,6 +49,14 @@ def _column_slice(line: str, start: int) -> str:
     return stripped[: gap.start()] if gap else stripped
 
 
+def _first_value(value_re: re.Pattern[str], cell: str) -> str | None:
+    """The first value in a cell, skipping rates: "TVA 20 % 240,00" holds the amount 240,00."""
+    for match in value_re.finditer(cell):
+        if not cell[match.end() :].lstrip().startswith("%"):
+            return match.group(0)
+    return None
+
+
 def find_after_label(
     lines: list[str], vocabulary: str, value_re: re.Pattern[str], *, below: int = 2, last: bool = False
 ) -> Found | None:
@@ -61,18 +69,18 @@ def find_after_label(
             right = GAP.split(rest.strip(), maxsplit=2)
             # The value belongs to the label if it is in the next cell (a tabular layout allows one gap).
             for cell in right[:2]:
-                match = value_re.search(cell)
-                if match:
-                    hits.append(Found(match.group(0), index, LABEL_CONFIDENCE))
+                value = _first_value(value_re, cell)
+                if value:
+                    hits.append(Found(value, index, LABEL_CONFIDENCE))
                     break
             else:
                 for offset in range(1, below + 1):
                     if index + offset >= len(lines):
                         break
                     cell = _column_slice(lines[index + offset], label.start())
-                    match = value_re.search(cell) if cell else None
-                    if match:
-                        hits.append(Found(match.group(0), index + offset, BELOW_CONFIDENCE))
+                    value = _first_value(value_re, cell) if cell else None
+                    if value:
+                        hits.append(Found(value, index + offset, BELOW_CONFIDENCE))
                         break
             if hits and not last:
                 return hits[0]
@@ -132,7 +140,7 @@ def customer_block(lines: list[str]) -> tuple[list[str], int] | None:
         if not label:
             continue
         block: list[str] = []
-        same_line = _column_slice(line, label.end()).strip(" :")
+        same_line = GAP.split(line[label.end() :].strip(), maxsplit=1)[0].strip(" :")
         if same_line and not NUMBER_VALUE.fullmatch(same_line):
             block.append(same_line)
         for following in lines[index + 1 : index + 8]:
@@ -197,7 +205,8 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
             warnings.append("due date computed from the payment terms")
 
     gross_found = find_after_label(lines, labels.TOTAL_GROSS, AMOUNT_RE, below=1, last=True)
-    net_found = find_after_label(lines, labels.TOTAL_NET, AMOUNT_RE, below=1)
+    # Totals stand at the end: the last labelled value wins over a table header's ("Montant HT").
+    net_found = find_after_label(lines, labels.TOTAL_NET, AMOUNT_RE, below=1, last=True)
     tax_found = find_after_label(lines, labels.TOTAL_TAX, AMOUNT_RE, below=1, last=True)
     due_found = find_after_label(lines, labels.AMOUNT_DUE, AMOUNT_RE, below=1, last=True)
     gross, net, tax = _amount_value(gross_found), _amount_value(net_found), _amount_value(tax_found)

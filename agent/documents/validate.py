@@ -51,7 +51,7 @@ def validate(document: ExtractedDocument, *, today: date | None = None) -> Extra
     if d.total_net is not None and d.total_tax is not None and d.total_gross is not None:
         net, tax, gross = totals
         if abs(d.total_net + d.total_tax - d.total_gross) > CENT:
-            _lower(d, ("total_gross",), f"net {net} + tax {tax} != gross {gross}")
+            _lower(d, ("total_gross", "amount_due"), f"net {net} + tax {tax} != gross {gross}")
     if d.amount_due is not None and d.total_gross is not None and d.amount_due > d.total_gross + CENT:
         _lower(d, ("amount_due",), f"amount due {d.amount_due} is more than the gross {d.total_gross}")
     for amount in (d.total_gross, d.amount_due):

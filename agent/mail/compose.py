@@ -55,11 +55,11 @@ def compose(
         message["In-Reply-To"] = in_reply_to
     if references:
         message["References"] = " ".join(references)
-    if language:
-        message["Content-Language"] = language
     # RFC 3834: tells the customer's out-of-office not to answer, and marks the mail as automated.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
+    if language:  # after set_content, which drops every Content-* header set before it
+        message["Content-Language"] = language
     if html:
         message.add_alternative(html, subtype="html")
     for item in attachments or []:

@@ -1,0 +1,98 @@
+"""Shared fixtures: an isolated data directory, a fixed clock, the agent, and real servers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from agent.clock import FixedClock
+from agent.mail.maildir import MaildirOutbox
+from agent.runtime import Runtime
+from agent.service import Agent
+from agent.settings import CompanySettings, Settings
+from tests.servers.postgres import PostgresServer
+
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FINANCE = "compta@supplier.example"
+COMPANY = CompanySettings(
+    name="Supplier Test SAS",
+    vat_id="FR44732829320",
+    country="FR",
+    collections_address="ar@supplier.example",
+    finance_address=FINANCE,
+    timezone="Europe/Paris",
+    default_language="fr",
+)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", company=COMPANY)
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = Runtime.open(settings, clock)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def agent(runtime: Runtime) -> Iterator[Agent]:
+    with Agent(runtime) as instance:
+        yield instance
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> MaildirOutbox:
+    return MaildirOutbox(settings.outbox_path)
+
+
+def make_email(
+    *,
+    sender: str = FINANCE,
+    subject: str = "Fwd: invoice",
+    body: str = "See attached.",
+    files: list[tuple[str, bytes]] | None = None,
+    in_reply_to: str | None = None,
+    at: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "invoices@supplier.example", subject
+    message["Date"] = format_datetime(at or datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@test.example>"
+    if in_reply_to:
+        message["In-Reply-To"], message["References"] = in_reply_to, in_reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    for name, data in files or []:
+        subtype = "xml" if name.endswith(".xml") else "pdf"
+        message.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+    return message.as_bytes()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server. Skipped where none can start, unless RELANCE_REQUIRE_POSTGRES=1 (CI)."""
+    try:
+        server = PostgresServer.start()
+    except Exception as error:
+        if os.environ.get("RELANCE_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(f"PostgreSQL not available here: {error}")
+    yield server
+    server.stop()
