@@ -88,7 +88,7 @@ def parse_contact_answer(text: str) -> ContactAnswer:
                 before = line[: line.lower().index(email)]
                 before = re.sub(r"[<(\[]\s*$", "", before)
                 candidate = FILLER.sub(" ", before)
-                candidate = " ".join(re.sub(r"[,;:<>()\[\]\"]", " ", candidate).split())
+                candidate = " ".join(re.sub(r"[,;:<>()\[\]\"|]", " ", candidate).split()).strip(" -–—")
                 if candidate and not EMAIL.search(candidate) and find_language(candidate) is None:
                     name = candidate
                 break

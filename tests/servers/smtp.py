@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 class Received:
     messages: list[EmailMessage] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=email.policy.default
         )
