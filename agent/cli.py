@@ -283,6 +283,15 @@ def plans_check(data_dir: DataDir = None) -> None:
     console.print("every plan and template is in order")
 
 
+@app.command()
+def graph() -> None:
+    """Print the agent graph as a Mermaid diagram (for docs/graph.md)."""
+    from agent.graph import mermaid
+
+    runtime = open_runtime(None)
+    sys.stdout.write(mermaid(runtime) + "\n")
+
+
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None) -> None:
     """Bring the database schema to the newest revision (SQLite or PostgreSQL)."""

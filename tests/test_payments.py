@@ -1,0 +1,100 @@
+"""Payment CSV import: French and English formats, duplicates, matching, and what stays for a person."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from agent.db import session_scope
+from agent.models import Invoice, Payment, Reminder, Task
+from agent.runtime import Runtime
+from agent.service import Agent
+from tests.helpers import planned_invoice
+
+
+def write(tmp_path: Path, name: str, text: str, bom: bool = False) -> Path:
+    path = tmp_path / name
+    path.write_bytes((("\ufeff" if bom else "") + text).encode("utf-8"))
+    return path
+
+
+def test_french_bank_export_pays_and_stops_reminders(agent: Agent, runtime: Runtime, tmp_path: Path) -> None:
+    invoice_id = planned_invoice(runtime, number="FA-2026-118", amount="1440.00")
+    csv = write(
+        tmp_path,
+        "releve.csv",
+        "Date;Montant;Devise;Libellé;Tiers\n"
+        "09/12/2026;1 440,00;EUR;VIR SEPA FACT FA 2026 118;ACME\n"
+        "09/12/2026;-35,00;EUR;FRAIS BANCAIRES;BANQUE\n",
+        bom=True,
+    )
+    report = agent.import_payments(csv)
+    assert (report.imported, report.matched, report.unmatched) == (1, 1, 0)
+    assert report.paid_invoices == ["FA-2026-118"]
+    with session_scope(runtime.engine) as session:
+        assert session.get(Invoice, invoice_id).status == "paid"  # type: ignore[union-attr]
+        assert {r.state for r in session.exec(select(Reminder))} == {"cancelled"}
+    again = agent.import_payments(csv)
+    assert (again.imported, again.duplicates) == (0, 1)
+
+
+def test_english_export_partial_then_rest(agent: Agent, runtime: Runtime, tmp_path: Path) -> None:
+    invoice_id = planned_invoice(runtime, name="Northwind", number="INV-2041", amount="2500.00")
+    agent.import_payments(
+        write(
+            tmp_path,
+            "a.csv",
+            "Date,Amount,Currency,Reference,Payer,Transaction ID\n"
+            '2026-12-01,"1,000.00",EUR,INV-2041 part 1,Northwind,TX-1\n',
+        )
+    )
+    with session_scope(runtime.engine) as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None and invoice.status == "partially_paid"
+        assert {r.state for r in session.exec(select(Reminder))} == {"planned"}
+    agent.import_payments(
+        write(
+            tmp_path,
+            "b.csv",
+            "Date,Amount,Currency,Reference,Payer,Transaction ID\n"
+            '2026-12-05,"1,500.00",EUR,INV-2041 balance,Northwind,TX-2\n'
+            '2026-12-01,"1,000.00",EUR,INV-2041 part 1,Northwind,TX-1\n',
+        )
+    )
+    with session_scope(runtime.engine) as session:
+        assert session.get(Invoice, invoice_id).status == "paid"  # type: ignore[union-attr]
+        assert len(session.exec(select(Payment)).all()) == 2  # TX-1 was not counted twice
+
+
+def test_exact_amount_of_the_payers_only_open_invoice(agent: Agent, runtime: Runtime, tmp_path: Path) -> None:
+    invoice_id = planned_invoice(runtime, name="Globex", number="G-5501", amount="99.90")
+    agent.import_payments(
+        write(tmp_path, "c.csv", "date;amount;reference;payer\n2026-12-03;99,90;thanks!;Globex\n")
+    )
+    with session_scope(runtime.engine) as session:
+        assert session.get(Invoice, invoice_id).status == "paid"  # type: ignore[union-attr]
+
+
+def test_unmatched_payment_becomes_one_task(agent: Agent, runtime: Runtime, tmp_path: Path) -> None:
+    planned_invoice(runtime, number="F-2026-0001", amount="100.00")
+    path = write(tmp_path, "d.csv", "Date;Montant;Libellé;Tiers\n03/12/2026;42,00;VIREMENT;INCONNU SA\n")
+    agent.import_payments(path)
+    agent.import_payments(write(tmp_path, "e.csv", "Date;Montant;Libellé;Tiers\n04/12/2026;1,00;X;Y\n"))
+    with session_scope(runtime.engine) as session:
+        titles = [t.title for t in session.exec(select(Task))]
+        payments = session.exec(select(Payment)).all()
+    assert titles == [
+        "payment 42.00 EUR of 2026-12-03 not matched to an invoice",
+        "payment 1.00 EUR of 2026-12-04 not matched to an invoice",
+    ]
+    assert {p.status for p in payments} == {"needs_review"}
+    assert payments[0].amount == Decimal("42.00") and payments[0].received_on == date(2026, 12, 3)
+
+
+def test_file_without_amount_column_is_refused_clearly(agent: Agent, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no column for amount"):
+        agent.import_payments(write(tmp_path, "bad.csv", "Date;Something\n01/12/2026;x\n"))
