@@ -96,11 +96,13 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     )
     console.rule()
     console.print(f"Data directory: [bold]{result.data_dir}[/]")
+    command = sys.argv[0] if Path(sys.argv[0]).name == "relance" else f"{sys.executable} -m agent"
     console.print("Look around, for instance:")
     console.print(
-        f"  relance schedule --data-dir {result.data_dir} --now {result.ended_at:%Y-%m-%dT%H:%MZ} --days 30"
+        f"  {command} schedule --data-dir {result.data_dir} --now {result.ended_at:%Y-%m-%dT%H:%MZ} --days 30"
     )
-    console.print(f"  relance invoices --data-dir {result.data_dir}")
+    console.print(f"  {command} invoices --data-dir {result.data_dir}")
+    console.print(f"  the e-mails sent are in {result.data_dir / 'outbox'} (a Maildir)")
 
 
 @app.command()

@@ -138,16 +138,18 @@ def record_payment(session: Session, payment: Payment, *, at: datetime, toleranc
         session.flush()
         remaining -= amount
         payment.account_id = invoice.account_id
-        refresh_status(session, invoice, tolerance=tolerance, at=at)
         audit.record(
             session,
             at=at,
             entity="invoice",
             entity_id=invoice.id,
             action="payment_applied",
-            message=f"Payment of {amount} {payment.currency} applied ({why}); status {invoice.status}",
+            message=f"Payment of {amount} {payment.currency} applied to invoice {invoice.number} ({why})",
             payment_id=payment.id,
         )
+        refresh_status(
+            session, invoice, tolerance=tolerance, at=at
+        )  # after: the cause reads before its effect
     if not invoices:
         payment.status = "unmatched"
     elif remaining > 0:
