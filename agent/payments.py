@@ -68,7 +68,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def read_csv_rows(data: bytes) -> tuple[dict[str, int], list[list[str]]]:
     text = data.decode("utf-8-sig")  # a BOM is common in spreadsheet exports
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error as error:
+        raise ValueError("not a CSV with ';', ',' or tab separated columns") from error
     rows = list(csv.reader(io.StringIO(text), dialect))
     if not rows:
         raise ValueError("empty file")
