@@ -73,7 +73,13 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
     if not as_json:
         err.print("[bold]relance demo[/]: forwarding invoices, answering tasks, running the plans...")
-    result = run_demo(data_dir)
+    from agent.demo.scenario import DemoFolderNotEmpty
+
+    try:
+        result = run_demo(data_dir)
+    except DemoFolderNotEmpty as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
     runtime = Runtime.open(result.settings, FixedClock(result.ended_at))
     with session_scope(runtime.engine) as session:
         report = {
@@ -140,6 +146,9 @@ def run(
     except AlreadyRunning as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(3) from error
+    except NotImplementedError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from error
 
 
 @app.command()

@@ -24,7 +24,8 @@ from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
-from agent.tasks import answer_contact_task, find_task_for_reply, request_contact, request_review
+from agent.tasks import answer_task as act_on_task_reply
+from agent.tasks import find_task_for_reply, request_contact, request_review
 
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
@@ -254,7 +255,7 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
     with session_scope(runtime.engine) as session:
         task = find_task_for_reply(session, message)
         assert task is not None
-        outcome = answer_contact_task(
+        outcome = act_on_task_reply(
             session,
             runtime.sender,
             runtime.settings,

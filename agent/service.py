@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from langgraph.types import Command
 from sqlmodel import select
@@ -23,8 +24,9 @@ from agent.graph import build_graph, sqlite_checkpointer, thread_config
 from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
 from agent.mail.store import sha256_hex
-from agent.models import InboundMessage, Payment
+from agent.models import InboundMessage, Payment, Task
 from agent.models.message import InboundStatus
+from agent.models.task import TaskStatus
 from agent.payments import ImportReport, import_csv
 from agent.runtime import Runtime
 from agent.tasks import request_review
@@ -153,10 +155,18 @@ class Agent:
         resumed = []
         for inbound in waiting:
             config = {"configurable": {"thread_id": inbound.thread_id}}
+            if not self._awaited_tasks_changed(config):
+                continue  # resuming would only wait again, and write a checkpoint every tick
             result = self.graph.invoke(Command(resume=True), config, durability="sync")
             if self._settle_result(inbound.id or 0, result) != InboundStatus.WAITING:
                 resumed.append(inbound.id or 0)
         return resumed
+
+    def _awaited_tasks_changed(self, config: dict[str, Any]) -> bool:
+        awaited = self.graph.get_state(config).values.get("waiting_task_ids", [])
+        with session_scope(self.runtime.engine) as session:
+            statuses = [task.status if (task := session.get(Task, task_id)) else None for task_id in awaited]
+        return not awaited or any(status != TaskStatus.OPEN for status in statuses)
 
     # -- the instant ----------------------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> TickReport:

@@ -193,7 +193,23 @@ class ReplyOutcome:
     contact_id: int | None = None
 
 
-def answer_contact_task(
+def reply_refusal(task: Task, message: ParsedMessage) -> str | None:
+    """Why a reply may not act on a task (wrong sender, no token), or None when it may."""
+    if message.sender.lower() != task.addressee.lower():
+        return (
+            f"reply to task {task.token} from {message.sender}, who was not asked ({task.addressee}): ignored"
+        )
+    carries_token = (
+        task.token in message.subject
+        or task.token in message.body_text
+        or (task.message_id is not None and task.message_id in [message.in_reply_to, *message.references])
+    )
+    if not carries_token:
+        return f"reply from {message.sender} does not carry task token {task.token}: ignored"
+    return None
+
+
+def answer_task(
     session: Session,
     sender: Sender,
     settings: Settings,
@@ -203,25 +219,43 @@ def answer_contact_task(
     inbound_key: str,
     at: datetime,
 ) -> ReplyOutcome:
-    if message.sender.lower() != task.addressee.lower():
-        why = (
-            f"reply to task {task.token} from {message.sender}, who was not asked ({task.addressee}): ignored"
-        )
-        log.warning(why)
-        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
-        return ReplyOutcome("rejected", why, task.id)
-    carries_token = (
-        task.token in message.subject
-        or task.token in message.body_text
-        or (task.message_id is not None and task.message_id in [message.in_reply_to, *message.references])
-    )
-    if not carries_token:
-        why = f"reply from {message.sender} does not carry task token {task.token}: ignored"
+    """Act on finance's reply to one of our tasks, after checking it may."""
+    why = reply_refusal(task, message)
+    if why:
         log.warning(why)
         audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
         return ReplyOutcome("rejected", why, task.id)
     if task.status != TaskStatus.OPEN:
         return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
+    if task.kind == TaskKind.CONTACT_REQUEST:
+        return _answer_contact_request(
+            session, sender, settings, task=task, message=message, inbound_key=inbound_key, at=at
+        )
+    # Review and payment tasks: the words are kept on the task; closing it is a person's decision.
+    task.details = {**task.details, "replies": [*task.details.get("replies", []), message.body_text[:2000]]}
+    session.add(task)
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="reply_noted",
+        message=f"Reply from {message.sender} noted on task {task.token}",
+        words=message.body_text[:500],
+    )
+    return ReplyOutcome("noted", f"reply noted on task {task.token}", task.id)
+
+
+def _answer_contact_request(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    message: ParsedMessage,
+    inbound_key: str,
+    at: datetime,
+) -> ReplyOutcome:
     account = session.get(Account, task.account_id)
     assert account is not None
     answer = parse_contact_answer(message.body_text)

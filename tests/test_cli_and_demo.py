@@ -183,3 +183,12 @@ def test_plans_check_refuses_a_missing_translation(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plans", "check"], env={"RELANCE_WORKFLOWS_DIR": str(workflows)})
     assert result.exit_code == 1
     assert "plan odd, step a: no fr template 'nowhere'" in result.output.replace("\n", "")
+
+
+def test_demo_refuses_a_used_folder(tmp_path: Path) -> None:
+    (tmp_path / "something").write_text("keep me")
+    result = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "is not empty: the demo needs a new folder" in " ".join(
+        result.output.split()
+    )
+    assert (tmp_path / "something").read_text() == "keep me"

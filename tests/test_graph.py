@@ -291,3 +291,40 @@ def test_resume_in_a_new_process(tmp_path: Path, settings: Settings, runtime: Ru
 def test_graph_diagram_in_the_docs_is_current(runtime: Runtime) -> None:
     documented = (PROJECT / "docs" / "graph.md").read_text(encoding="utf-8")
     assert mermaid(runtime).strip() in documented
+
+
+def test_reply_to_a_review_task_is_kept_on_the_task(
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+) -> None:
+    deliver(runtime, make_email(files=[("broken.pdf", b"%PDF-1.4 truncated")]))
+    agent.tick()
+    review = next(m for m in outbox.messages() if "À vérifier" in str(m["Subject"]))
+    answer = make_email(
+        subject=f"Re: {review['Subject']}",
+        body="Fichier renvoyé par ailleurs, à ignorer.",
+        in_reply_to=str(review["Message-ID"]),
+    )
+    deliver(runtime, answer)
+    agent.tick()
+    with session_scope(runtime.engine) as session:
+        task = session.exec(select(Task)).one()
+        assert task.kind == "review" and task.status == "open"
+        assert task.details["replies"] == ["Fichier renvoyé par ailleurs, à ignorer.\n"]
+        assert session.exec(select(Contact)).all() == []
+        assert {m.status for m in session.exec(select(InboundMessage))} == {"processed"}
+
+
+def test_waiting_threads_are_not_resumed_for_nothing(
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+) -> None:
+    deliver(runtime, make_email(files=[("F-1100.pdf", invoice_pdf("F-2026-1100", "100.00"))]))
+    agent.tick()
+    with session_scope(runtime.engine) as session:
+        thread = session.exec(select(InboundMessage)).one().thread_id
+    config = {"configurable": {"thread_id": thread}}
+    before = len(list(agent.checkpointer.list(config)))
+    for _ in range(5):
+        assert agent.tick().resumed == []
+    assert len(list(agent.checkpointer.list(config))) == before  # no checkpoint written while nothing changed
+    deliver(runtime, reply_to_task(outbox, "marie@dupont.example"))
+    assert len(agent.tick().resumed) == 1

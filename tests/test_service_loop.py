@@ -79,3 +79,18 @@ def test_db_upgrade_and_payments_import_from_the_command_line(tmp_path: Path) ->
     assert refused.exit_code == 1
     assert "not a CSV with ';', ',' or tab separated columns" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_run_with_an_unavailable_mailbox_kind_says_so_at_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    env |= {"RELANCE_CONFIG": "/nonexistent/relance.toml", "RELANCE_MAILBOX__KIND": "imap"}
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "run", "--data-dir", str(tmp_path)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "IMAP intake" in done.stderr and "Traceback" not in done.stderr

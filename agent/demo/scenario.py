@@ -163,6 +163,10 @@ def forward(
     return message.as_bytes()
 
 
+class DemoFolderNotEmpty(ValueError):
+    pass
+
+
 @dataclass
 class DemoResult:
     data_dir: Path
@@ -172,6 +176,8 @@ class DemoResult:
 
 def run_demo(data_dir: Path | None = None) -> DemoResult:
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="relance-demo-"))
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise DemoFolderNotEmpty(f"{data_dir} is not empty: the demo needs a new folder (or none)")
     settings = Settings(data_dir=data_dir, company=COMPANY)
     clock = FixedClock(START)
     runtime = Runtime.open(settings, clock)
