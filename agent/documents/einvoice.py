@@ -246,6 +246,23 @@ def _parse_ubl(root: etree._Element) -> ExtractedDocument:
     return _with_full_confidence(document)
 
 
+def _positive(document: ExtractedDocument) -> ExtractedDocument:
+    """Amounts are positive; the document type carries the direction (the product's convention)."""
+    if document.total_gross is not None and document.total_gross < 0:
+        document.document_type = "credit_note"
+        document.warnings.append("negative totals: read as a credit note")
+        for name in ("total_net", "total_tax", "total_gross", "amount_due"):
+            value = getattr(document, name)
+            if value is not None:
+                setattr(document, name, -value)
+    if document.amount_due is not None and document.amount_due < 0:
+        document.warnings.append(
+            f"prepaid more than the total: nothing due (the customer is owed {-document.amount_due})"
+        )
+        document.amount_due = Decimal("0.00")
+    return document
+
+
 def _with_full_confidence(document: ExtractedDocument) -> ExtractedDocument:
     values = {
         "document_type": document.document_type,
@@ -258,7 +275,7 @@ def _with_full_confidence(document: ExtractedDocument) -> ExtractedDocument:
         "customer_name": document.customer.name,
     }
     document.confidence = {field: 1.0 for field, value in values.items() if value is not None}
-    return document
+    return _positive(document)
 
 
 EMBEDDED_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd_invoice.xml")

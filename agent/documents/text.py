@@ -49,12 +49,24 @@ def _column_slice(line: str, start: int) -> str:
     return stripped[: gap.start()] if gap else stripped
 
 
+IDENTIFIER_PREFIX = re.compile(r"(?:\b[A-Z]{2}|[A-Z]{2}\s|[#№°:/])\s?$")
+
+
 def _first_value(value_re: re.Pattern[str], cell: str) -> str | None:
-    """The first value in a cell, skipping rates: "TVA 20 % 240,00" holds the amount 240,00."""
+    """The first value in a cell that is not a rate ("TVA 20 % 240,00" holds 240,00) nor part of an
+    identifier ("N° TVA : FR32 123 456 789" holds no amount). For amounts, one with decimals is
+    preferred to a bare integer, which on an invoice is more often a quantity or a reference."""
+    candidates = []
     for match in value_re.finditer(cell):
-        if not cell[match.end() :].lstrip().startswith("%"):
-            return match.group(0)
-    return None
+        if cell[match.end() :].lstrip().startswith("%"):
+            continue
+        if value_re is AMOUNT_RE and IDENTIFIER_PREFIX.search(cell[: match.start()]):
+            continue
+        candidates.append(match.group(0))
+    if value_re is AMOUNT_RE:
+        with_decimals = [c for c in candidates if re.search(r"[.,]\d{1,2}\)?$", c)]
+        candidates = with_decimals or candidates
+    return candidates[0] if candidates else None
 
 
 def find_after_label(
@@ -74,13 +86,16 @@ def find_after_label(
                     hits.append(Found(value, index, LABEL_CONFIDENCE))
                     break
             else:
-                for offset in range(1, below + 1):
-                    if index + offset >= len(lines):
-                        break
-                    cell = _column_slice(lines[index + offset], label.start())
-                    value = _first_value(value_re, cell) if cell else None
+                # The next lines that have text in the label's column; lines blank there do not count
+                # (the other column of a two-column layout may run on beside the label).
+                window = range(index + 1, min(len(lines), index + 4 * below + 1))
+                cells = [
+                    (n, cell) for n in window if (cell := _column_slice(lines[n], label.start()).strip())
+                ]
+                for number, cell in cells[:below]:
+                    value = _first_value(value_re, cell)
                     if value:
-                        hits.append(Found(value, index + offset, BELOW_CONFIDENCE))
+                        hits.append(Found(value, number, BELOW_CONFIDENCE))
                         break
             if hits and not last:
                 return hits[0]

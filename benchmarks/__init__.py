@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy and speed, measured (results in docs/benchmarks.md)."""

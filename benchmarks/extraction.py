@@ -1,0 +1,117 @@
+"""Extraction accuracy and speed on the shared corpus.
+
+    .venv/bin/python -m benchmarks.extraction [--corpus ../shared/corpus] [--json]   (from the repo root)
+
+- XML path: every corpus e-invoice (bare XML, and the XML embedded in each PDF) against its truth file,
+  on the key fields: must be exact.
+- Text path: each Factur-X PDF read with its embedded XML ignored, scored field by field only where
+  the manifest says the value is printed on the page (`visible_in_text`), on non-suspect files.
+- Speed: milliseconds per PDF for the text path, in one process (median and 90th percentile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from agent.documents.einvoice import embedded_xml, parse_einvoice
+from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
+from agent.documents.schema import ExtractedDocument
+from benchmarks.corpus import TEXT_FIELDS, same, truth_value
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def xml_path(corpus: Path) -> dict[str, Any]:
+    files = sorted((corpus / "xml").glob("*.xml")) + sorted((corpus / "einvoices").glob("*.pdf"))
+    exact, wrong = 0, []
+    for path in files:
+        truth = json.loads(path.with_name(path.name.rsplit(".", 1)[0] + ".truth.json").read_text())
+        xml = path.read_bytes() if path.suffix == ".xml" else embedded_xml(PdfReader(path))
+        document = parse_einvoice(xml or b"")
+        misses = [
+            f
+            for f in TEXT_FIELDS
+            if truth_value(truth, f) is not None
+            and not same(f, truth_value(truth, f), TEXT_FIELDS[f][1](document))
+        ]
+        if misses:
+            wrong.append({"file": path.name, "fields": misses})
+        else:
+            exact += 1
+    return {"files": len(files), "exact": exact, "wrong": wrong}
+
+
+def text_path(corpus: Path) -> dict[str, Any]:
+    manifest = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (corpus / "einvoices" / "manifest.jsonl").read_text().splitlines()
+        if line.strip()
+    }
+    scores: dict[str, list[bool]] = {field: [] for field in TEXT_FIELDS}
+    timings: list[float] = []
+    errors: list[str] = []
+    options = ExtractOptions(ignore_embedded=True)
+    for path in sorted((corpus / "einvoices").glob("*.pdf")):
+        meta = manifest.get(path.stem, {})
+        if meta.get("suspect_source"):
+            continue
+        truth = json.loads(path.with_suffix(".truth.json").read_text())
+        data = path.read_bytes()
+        started = time.perf_counter()
+        try:
+            document: ExtractedDocument | None = extract_document(path.name, data, options)
+        except ExtractionError as error:
+            document, _ = None, errors.append(f"{path.name}: {error}")
+        timings.append((time.perf_counter() - started) * 1000)
+        visible = meta.get("visible_in_text", {})
+        for field, (key, read) in TEXT_FIELDS.items():
+            expected = truth_value(truth, field)
+            if expected is None or (key is not None and not visible.get(key)):
+                continue
+            scores[field].append(document is not None and same(field, expected, read(document)))
+    accuracy = {
+        f: {"scored": len(v), "correct": sum(v), "accuracy": round(sum(v) / len(v), 4) if v else None}
+        for f, v in scores.items()
+    }
+    timings.sort()
+    return {
+        "documents": len(timings),
+        "errors": errors,
+        "accuracy": accuracy,
+        "ms_median": round(statistics.median(timings), 1),
+        "ms_p90": round(timings[int(len(timings) * 0.9)], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = {"xml_path": xml_path(args.corpus), "text_path": text_path(args.corpus)}
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    xml = result["xml_path"]
+    print(f"XML path: {xml['exact']}/{xml['files']} files exact on the key fields")
+    text = result["text_path"]
+    print(
+        f"Text path ({text['documents']} PDFs, embedded XML ignored): median {text['ms_median']} ms, "
+        f"p90 {text['ms_p90']} ms per document, {len(text['errors'])} unreadable"
+    )
+    for field, score in text["accuracy"].items():
+        if score["scored"]:
+            print(f"  {field:16} {score['correct']:4}/{score['scored']:<4} {score['accuracy']:.1%}")
+
+
+if __name__ == "__main__":
+    main()
