@@ -71,3 +71,30 @@ def test_corpus_xml_path_is_exact_on_key_fields() -> None:
             mismatches.append((path.name, wrong))
     assert len(_corpus_files()) > 250
     assert mismatches == []
+
+
+def test_negative_totals_read_as_a_credit_note_with_positive_amounts() -> None:
+    xml = (DATA / "cii-prepaid.xml").read_text()
+    for tag in ("TaxBasisTotalAmount", "GrandTotalAmount", "DuePayableAmount"):
+        xml = xml.replace(f"<ram:{tag}>", f"<ram:{tag}>-")
+    xml = xml.replace("<ram:TotalPrepaidAmount>1190.00", "<ram:TotalPrepaidAmount>0.00")
+    xml = xml.replace("<ram:DuePayableAmount>-0.00", "<ram:DuePayableAmount>-1190.00")
+    xml = xml.replace('currencyID="EUR">190.00', 'currencyID="EUR">-190.00')
+    document = parse_einvoice(xml.encode())
+    assert document.document_type == "credit_note"
+    assert (document.total_net, document.total_tax, document.total_gross, document.amount_due) == (
+        Decimal("1000.00"),
+        Decimal("190.00"),
+        Decimal("1190.00"),
+        Decimal("1190.00"),
+    )
+    assert "negative totals: read as a credit note" in document.warnings
+
+
+def test_prepaid_more_than_the_total_means_nothing_due() -> None:
+    xml = (DATA / "cii-prepaid.xml").read_text()
+    xml = xml.replace("<ram:TotalPrepaidAmount>1190.00", "<ram:TotalPrepaidAmount>1300.00")
+    xml = xml.replace("<ram:DuePayableAmount>0.00", "<ram:DuePayableAmount>-110.00")
+    document = parse_einvoice(xml.encode())
+    assert document.document_type == "invoice" and document.amount_due == Decimal("0.00")
+    assert any("the customer is owed 110.00" in warning for warning in document.warnings)

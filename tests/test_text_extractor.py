@@ -102,3 +102,26 @@ def test_unreadable_files_say_why() -> None:
         extract_document("notes.txt", b"hello")
     with pytest.raises(ExtractionError, match="cannot be read"):
         extract_document("broken.pdf", b"%PDF-1.7\n garbage")
+
+
+def test_totals_under_a_header_row_and_vat_ids_are_not_amounts() -> None:
+    text = "\n".join(
+        [
+            "FACTURE N° : F-88                                                Date : 31/01/2026",
+            "Client",
+            "Le Client SA",
+            "N° TVA : FR 32 123 456 789",
+            "Pénalités de retard : trois fois le taux légal.     TOTAL HT        TOTAL TVA        TOTAL TTC",
+            "Indemnité forfaitaire : 40 €.",
+            "                                                    100,00            4,90             104,90",
+            "Date d'échéance : 02/03/2026                        NET A PAYER                  104,90 EUR",
+            "Siège : 35 rue X – N° TVA : FR32 123 456 789",
+        ]
+    )
+    document = validate(extract_from_text(text))
+    assert (document.total_net, document.total_tax, document.total_gross, document.amount_due) == (
+        Decimal("100.00"),
+        Decimal("4.90"),
+        Decimal("104.90"),
+        Decimal("104.90"),
+    )
