@@ -18,6 +18,7 @@ from langgraph.types import Command
 from sqlmodel import select
 
 from agent import audit
+from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.dispatch import Dispatched, dispatch_due
 from agent.graph import build_graph, sqlite_checkpointer, thread_config
@@ -170,7 +171,9 @@ class Agent:
 
     # -- the instant ----------------------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> TickReport:
-        if now is not None and hasattr(self.runtime.clock, "set"):
+        if now is not None:
+            if not isinstance(self.runtime.clock, FixedClock):
+                raise ValueError("only a simulated (fixed) clock can be moved to an instant")
             self.runtime.clock.set(now)
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
