@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.accounts import match_or_create_account, valid_contact
@@ -90,7 +90,9 @@ def doubts(extraction: ExtractedDocument, threshold: float, own_names: list[str]
     customer = (extraction.customer.name or "").lower()
     if customer and any(name.lower() in customer for name in own_names if name):
         reasons.append("the customer is our own company: is this a supplier's invoice forwarded by mistake?")
-    return reasons + [w for w in extraction.warnings if reasons]
+    if reasons:  # the extractor's own warnings help the person who checks
+        reasons += extraction.warnings
+    return reasons
 
 
 def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
@@ -274,7 +276,7 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
     with session_scope(runtime.engine) as session:
         if route == "customer_reply":
             thread = [m for m in [message.in_reply_to, *message.references] if m]
-            reminder = session.exec(select(Reminder).where(Reminder.message_id.in_(thread))).first()  # type: ignore[union-attr]
+            reminder = session.exec(select(Reminder).where(col(Reminder.message_id).in_(thread))).first()
             invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
             if invoice is not None:
                 invoice.paused, invoice.pause_reason = (

@@ -64,7 +64,8 @@ def _send_task_mail(
         recipient=task.addressee,
         rendered=rendered,
         at=at,
-        in_reply_to=task.message_id if key != str(task.id) else None,
+        # Follow-ups and confirmations answer the task's first e-mail, so finance sees one thread.
+        in_reply_to=None if key == str(task.id) else task.message_id,
     )
 
 

@@ -6,6 +6,8 @@ committed are they moved to the `Processed` or `Quarantine` sub-folder.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import mailbox
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -58,9 +60,6 @@ class MaildirOutbox:
         self.box.add(message.as_bytes())
 
     def messages(self) -> list[EmailMessage]:
-        import email
-        import email.policy
-
         found = []
         for key in sorted(self.box.keys()):
             with self.box.get_file(key) as handle:
