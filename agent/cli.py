@@ -146,7 +146,7 @@ def run(
     except AlreadyRunning as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(3) from error
-    except NotImplementedError as error:
+    except ValueError as error:  # a configuration that cannot work, said at start
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from error
 

@@ -59,7 +59,7 @@ def run_service(settings: Settings, *, interval: int) -> None:
         service_lock(settings.data_dir / "relance.lock"),
         Agent(Runtime.open(settings, SystemClock())) as agent,
     ):
-        agent.runtime.inbox()  # a mailbox that cannot be read is a start-up error, not one error per tick
+        _ = agent.inbox  # a mailbox that cannot be configured is a start-up error, not one error per tick
         scheduler = BlockingScheduler(timezone="UTC")
 
         def tick() -> None:

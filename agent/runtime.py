@@ -6,16 +6,32 @@ package reads the settings' locations or creates connections on its own.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Engine
 
+from agent import audit
 from agent.clock import Clock
-from agent.db import open_database
+from agent.db import open_database, session_scope
+from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirInbox
 from agent.mail.outgoing import Sender, make_sender
 from agent.mail.store import RawStore
+from agent.models import SyncState
 from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Inbox(Protocol):
+    """Where documents arrive: read everything new, and settle each message once it is committed."""
+
+    def fetch_new(self) -> Iterator[tuple[str, bytes]]: ...
+
+    def settle(self, key: str, outcome: str) -> None: ...
 
 
 @dataclass
@@ -37,13 +53,31 @@ class Runtime:
             clock=clock,
         )
 
-    def inbox(self) -> MaildirInbox:
+    def inbox(self) -> Inbox:
         mailbox = self.settings.mailbox
-        if mailbox.kind != "maildir":
-            raise NotImplementedError(
-                "IMAP intake arrives with the mailbox issue; use the Maildir inbox for now"
-            )
+        if mailbox.kind == "imap":
+            return ImapInbox(mailbox, on_uidvalidity=self._record_uidvalidity)
         return MaildirInbox(self.settings.inbox_path, mailbox.processed_folder, mailbox.quarantine_folder)
+
+    def _record_uidvalidity(self, value: int) -> None:
+        """Keep the mailbox's UIDVALIDITY; a change is logged and audited (nothing depends on old UIDs)."""
+        with session_scope(self.engine) as session:
+            state = session.get(SyncState, "mailbox.uidvalidity")
+            now = self.clock.now()
+            if state is not None and state.value != str(value):
+                log.warning("mailbox UIDVALIDITY changed from %s to %s", state.value, value)
+                audit.record(
+                    session,
+                    at=now,
+                    entity="mailbox",
+                    entity_id=None,
+                    action="uidvalidity_changed",
+                    message=f"The mailbox was rebuilt by the server (UIDVALIDITY {state.value} -> "
+                    f"{value}); messages still in it are read again and recognised by content",
+                )
+            state = state or SyncState(name="mailbox.uidvalidity", value="")
+            state.value, state.updated_at = str(value), now
+            session.add(state)
 
     def sender_allowed(self, address: str) -> bool:
         allowed = [a.lower() for a in self.settings.mailbox.allowed_senders] or [

@@ -22,6 +22,7 @@ from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.dispatch import Dispatched, dispatch_due
 from agent.graph import build_graph, sqlite_checkpointer, thread_config
+from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
 from agent.mail.store import sha256_hex
@@ -29,7 +30,7 @@ from agent.models import InboundMessage, Payment, Task
 from agent.models.message import InboundStatus
 from agent.models.task import TaskStatus
 from agent.payments import ImportReport, import_csv
-from agent.runtime import Runtime
+from agent.runtime import Inbox, Runtime
 from agent.tasks import request_review
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,17 @@ class Agent:
         self.runtime = runtime
         self.checkpointer = sqlite_checkpointer(runtime.settings.checkpoint_path)
         self.graph = build_graph(runtime, self.checkpointer)
+        self._inbox: Inbox | None = None  # one connection for the agent's life (IMAP), opened on first use
+
+    @property
+    def inbox(self) -> Inbox:
+        if self._inbox is None:
+            self._inbox = self.runtime.inbox()
+        return self._inbox
 
     def close(self) -> None:
+        if isinstance(self._inbox, ImapInbox):
+            self._inbox.close()
         self.checkpointer.conn.close()
         self.runtime.engine.dispose()
 
@@ -73,7 +83,9 @@ class Agent:
     def keep(self, raw: bytes) -> tuple[int, bool]:
         """Store the raw bytes and the message row, committed, before anything reads them.
         Returns (inbound id, whether it still needs processing)."""
-        digest = sha256_hex(raw)
+        # Servers may hand the same message back with other line endings (IMAP uses CRLF): the identity
+        # of a message is its content, not its line endings. The raw bytes are stored as received.
+        digest = sha256_hex(raw.replace(b"\r\n", b"\n"))
         with session_scope(self.runtime.engine) as session:
             existing = session.exec(
                 select(InboundMessage).where(InboundMessage.content_hash == digest)
@@ -136,11 +148,10 @@ class Agent:
 
     def poll_mailbox(self) -> list[int]:
         """Every new message: kept, processed, then (only then) moved out of the inbox."""
-        inbox = self.runtime.inbox()
         handled: list[int] = []
-        for key, raw in inbox.fetch_new():
+        for key, raw in self.inbox.fetch_new():
             inbound_id, status = self.ingest(raw)
-            inbox.settle(
+            self.inbox.settle(
                 key,
                 "quarantine" if status in (InboundStatus.QUARANTINED, InboundStatus.FAILED) else "processed",
             )

@@ -17,6 +17,7 @@ from agent.mail.maildir import MaildirOutbox
 from agent.runtime import Runtime
 from agent.service import Agent
 from agent.settings import CompanySettings, Settings
+from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -96,3 +97,16 @@ def postgres() -> Iterator[PostgresServer]:
         pytest.skip(f"PostgreSQL not available here: {error}")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    """A real Dovecot IMAP server. Skipped where none can start, unless RELANCE_REQUIRE_DOVECOT=1 (CI)."""
+    try:
+        server = DovecotServer.start()
+    except Exception as error:
+        if os.environ.get("RELANCE_REQUIRE_DOVECOT") == "1":
+            raise
+        pytest.skip(f"Dovecot not available here: {error}")
+    yield server
+    server.remove()

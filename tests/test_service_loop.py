@@ -81,7 +81,7 @@ def test_db_upgrade_and_payments_import_from_the_command_line(tmp_path: Path) ->
     assert "Traceback" not in refused.output
 
 
-def test_run_with_an_unavailable_mailbox_kind_says_so_at_start(tmp_path: Path) -> None:
+def test_run_with_an_incomplete_imap_configuration_says_so_at_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
     env |= {"RELANCE_CONFIG": "/nonexistent/relance.toml", "RELANCE_MAILBOX__KIND": "imap"}
     done = subprocess.run(
@@ -93,4 +93,6 @@ def test_run_with_an_unavailable_mailbox_kind_says_so_at_start(tmp_path: Path) -
         timeout=60,
     )
     assert done.returncode == 2
-    assert "IMAP intake" in done.stderr and "Traceback" not in done.stderr
+    message = " ".join(done.stderr.split())
+    assert "mailbox.kind is imap but mailbox.host or mailbox.user is not set" in message
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,212 @@
+"""IMAP intake against a real Dovecot: kept before processed, moved only after commit, exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+from sqlmodel import select
+
+from agent.clock import FixedClock
+from agent.db import session_scope
+from agent.mail.compose import compose
+from agent.mail.imap import ImapInbox
+from agent.models import AuditEvent, Document, InboundMessage, Invoice
+from agent.runtime import Runtime
+from agent.service import Agent
+from agent.settings import MailboxSettings, Settings
+from tests.conftest import COMPANY, make_email
+from tests.servers.dovecot import PASSWORD, DovecotServer
+from tests.test_graph import invoice_pdf
+
+
+@pytest.fixture
+def mailbox(dovecot: DovecotServer) -> MailboxSettings:
+    """A fresh mailbox for each test (any user name logs in on the test server)."""
+    return MailboxSettings(
+        kind="imap",
+        host="127.0.0.1",
+        port=dovecot.imap_port,
+        security="none",
+        user=f"agent-{uuid.uuid4().hex[:8]}@example.test",
+        password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def imap_runtime(tmp_path: Path, mailbox: MailboxSettings, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = Runtime.open(Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=mailbox), clock)
+    yield runtime
+    runtime.engine.dispose()
+
+
+def client_for(mailbox: MailboxSettings) -> IMAPClient:
+    client = IMAPClient(mailbox.host or "", port=mailbox.port, ssl=False)
+    client.login(mailbox.user or "", PASSWORD)
+    return client
+
+
+def append(mailbox: MailboxSettings, raw: bytes, folder: str = "INBOX") -> None:
+    client = client_for(mailbox)
+    if not client.folder_exists(folder):
+        client.create_folder(folder)
+    client.append(folder, raw)
+    client.logout()
+
+
+def count(mailbox: MailboxSettings, folder: str) -> int:
+    client = client_for(mailbox)
+    try:
+        if not client.folder_exists(folder):
+            return 0
+        return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+    finally:
+        client.logout()
+
+
+def test_forwarded_invoices_are_kept_processed_and_moved(
+    imap_runtime: Runtime, mailbox: MailboxSettings
+) -> None:
+    append(
+        mailbox,
+        make_email(
+            files=[("F-1.pdf", invoice_pdf("F-2026-1201", "100.00")), ("broken.pdf", b"%PDF-1.4 truncated")]
+        ),
+    )
+    append(mailbox, make_email(sender="stranger@elsewhere.example", files=[("x.pdf", b"%PDF-1.4")]))
+    with Agent(imap_runtime) as agent:
+        assert len(agent.tick().received) == 2
+    assert (count(mailbox, "INBOX"), count(mailbox, "Processed"), count(mailbox, "Quarantine")) == (0, 1, 1)
+    with session_scope(imap_runtime.engine) as session:
+        assert [i.number for i in session.exec(select(Invoice))] == ["F-2026-1201"]
+        statuses = sorted(d.status for d in session.exec(select(Document)))
+        assert statuses == ["failed", "recorded"]
+        messages = {m.sender: m.status for m in session.exec(select(InboundMessage))}
+        assert messages["stranger@elsewhere.example"] == "quarantined"
+    client = client_for(mailbox)
+    client.select_folder("Processed")
+    flags = client.get_flags(client.search("ALL"))
+    client.logout()
+    assert all(b"\\Seen" not in f for f in flags.values())  # read with BODY.PEEK: nobody's mail marked read
+
+
+class CrashOnSettle(Exception):
+    pass
+
+
+def test_crash_between_commit_and_move_processes_exactly_once(
+    imap_runtime: Runtime, mailbox: MailboxSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    append(mailbox, make_email(files=[("F.pdf", invoice_pdf("F-2026-1301", "100.00"))]))
+    with Agent(imap_runtime) as agent:
+        monkeypatch.setattr(ImapInbox, "settle", lambda *_a, **_k: (_ for _ in ()).throw(CrashOnSettle()))
+        with pytest.raises(CrashOnSettle):
+            agent.tick()
+    monkeypatch.undo()
+    assert count(mailbox, "INBOX") == 1  # not moved: the process "died" after its commit
+    with Agent(imap_runtime) as restarted:
+        restarted.tick()
+    assert (count(mailbox, "INBOX"), count(mailbox, "Processed")) == (0, 1)
+    with session_scope(imap_runtime.engine) as session:
+        assert len(session.exec(select(InboundMessage)).all()) == 1
+        assert len(session.exec(select(Invoice)).all()) == 1
+
+
+def test_crash_after_keeping_before_processing_is_processed_on_restart(
+    imap_runtime: Runtime, mailbox: MailboxSettings
+) -> None:
+    raw = make_email(files=[("F.pdf", invoice_pdf("F-2026-1401", "100.00"))])
+    append(mailbox, raw)
+    with Agent(imap_runtime) as agent:
+        agent.keep(raw)  # stored raw + row, then the process died before processing
+    with session_scope(imap_runtime.engine) as session:
+        assert session.exec(select(InboundMessage)).one().status == "received"
+    with Agent(imap_runtime) as restarted:
+        restarted.tick()
+    with session_scope(imap_runtime.engine) as session:
+        assert (
+            session.exec(select(InboundMessage)).one().status == "waiting"
+        )  # processed: a task asks finance
+        assert len(session.exec(select(Invoice)).all()) == 1
+    assert count(mailbox, "Processed") == 1
+
+
+def test_new_mail_is_seen_on_a_connection_kept_between_ticks(
+    imap_runtime: Runtime, mailbox: MailboxSettings
+) -> None:
+    with Agent(imap_runtime) as agent:
+        agent.tick()
+        append(mailbox, make_email(files=[("F.pdf", invoice_pdf("F-2026-1701", "100.00"))]))
+        assert len(agent.tick().received) == 1
+
+
+def test_reconnects_after_the_server_restarts(
+    imap_runtime: Runtime, mailbox: MailboxSettings, dovecot: DovecotServer
+) -> None:
+    with Agent(imap_runtime) as agent:
+        agent.tick()  # connected, nothing to do
+        dovecot.restart()
+        append(mailbox, make_email(files=[("F.pdf", invoice_pdf("F-2026-1501", "100.00"))]))
+        assert len(agent.tick().received) == 1  # the stale connection was replaced
+    assert count(mailbox, "Processed") == 1
+
+
+def test_idle_wakes_up_when_mail_arrives(mailbox: MailboxSettings) -> None:
+    inbox = ImapInbox(mailbox)
+    inbox.connect()
+    timer = threading.Timer(0.5, append, args=(mailbox, make_email(body="ping")))
+    timer.start()
+    started = time.monotonic()
+    try:
+        assert inbox.wait(timeout=20)
+    finally:
+        timer.join()
+        inbox.close()
+    assert time.monotonic() - started < 10
+
+
+def test_uidvalidity_change_loses_and_repeats_nothing(
+    tmp_path: Path, mailbox: MailboxSettings, clock: FixedClock
+) -> None:
+    intake = mailbox.model_copy(update={"folder": "Intake"})
+    runtime = Runtime.open(Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=intake), clock)
+    raw = make_email(files=[("F.pdf", invoice_pdf("F-2026-1601", "100.00"))])
+    append(intake, raw, folder="Intake")
+    with Agent(runtime) as agent:
+        agent.tick()
+    client = client_for(intake)
+    client.delete_folder("Intake")  # the server rebuilds the folder: new UIDVALIDITY, the old mail again
+    client.create_folder("Intake")
+    client.logout()
+    append(intake, raw, folder="Intake")
+    with Agent(runtime) as agent:
+        agent.tick()
+    with session_scope(runtime.engine) as session:
+        assert len(session.exec(select(InboundMessage)).all()) == 1
+        assert len(session.exec(select(Invoice)).all()) == 1
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert "uidvalidity_changed" in actions
+    assert (count(intake, "Intake"), count(intake, "Processed")) == (0, 2)
+    runtime.engine.dispose()
+
+
+def test_sent_folder_copy_is_found_by_message_id(mailbox: MailboxSettings) -> None:
+    inbox = ImapInbox(mailbox)
+    message = compose(
+        sender="ar@supplier.example",
+        recipient="ap@customer.example",
+        subject="Rappel",
+        text="Bonjour",
+        message_id="<relance.reminder.99@supplier.example>",
+        sent_at=FixedClock().now(),
+    )
+    assert not inbox.contains_sent("Sent", "<relance.reminder.99@supplier.example>")
+    inbox.append_sent("Sent", message)
+    assert inbox.contains_sent("Sent", "<relance.reminder.99@supplier.example>")
+    assert not inbox.contains_sent("Sent", "<relance.reminder.100@supplier.example>")
+    inbox.close()
