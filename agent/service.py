@@ -25,6 +25,7 @@ from agent.graph import build_graph, sqlite_checkpointer, thread_config
 from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
+from agent.mail.smtp import SentCopySender
 from agent.mail.store import sha256_hex
 from agent.models import InboundMessage, Payment, Task
 from agent.models.message import InboundStatus
@@ -68,6 +69,9 @@ class Agent:
     def close(self) -> None:
         if isinstance(self._inbox, ImapInbox):
             self._inbox.close()
+        closer = getattr(self.runtime.sender, "close", None)
+        if callable(closer):
+            closer()
         self.checkpointer.conn.close()
         self.runtime.engine.dispose()
 
@@ -189,7 +193,8 @@ class Agent:
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
         report.resumed = self.resume_waiting()
-        sent_mail = self.runtime.sender if isinstance(self.runtime.sender, MaildirOutbox) else None
+        sender = self.runtime.sender
+        sent_mail = sender if isinstance(sender, MaildirOutbox | SentCopySender) else None
         report.dispatched = dispatch_due(
             self.runtime.engine, self.runtime.settings, self.runtime.sender, now=at, sent_mail=sent_mail
         )

@@ -58,6 +58,9 @@ class MailboxSettings(BaseModel):
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
+    sent_folder: str | None = Field(
+        default="Sent", description="IMAP folder that keeps a copy of every sent e-mail (None: no copy)"
+    )
     allowed_senders: list[str] = Field(
         default_factory=list,
         description="Addresses or @domains allowed to submit documents; empty = the finance address only",
