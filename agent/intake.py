@@ -18,7 +18,7 @@ from agent.db import session_scope
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
-from agent.mail.parse import Attachment, ParsedMessage, parse_message
+from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage, Reminder
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
@@ -52,11 +52,24 @@ def classify(runtime: Runtime, inbound_id: int) -> str:
             return "auto_reply" if message.auto_submitted else "customer_reply"
     if message.auto_submitted or message.is_delivery_report:
         return "auto_reply"
-    if not runtime.sender_allowed(message.sender):
+    if sender_refusal(runtime, message):
         return "not_allowed"
     if any(a.is_document or a.is_winmail for a in message.attachments):
         return "documents"
     return "other"
+
+
+def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
+    """Why this sender may not submit documents, or None when it may."""
+    if not runtime.sender_allowed(message.sender):
+        return f"{message.sender or 'an unknown sender'} is not an allowed forwarder"
+    mailbox = runtime.settings.mailbox
+    if mailbox.require_authentication:
+        if not mailbox.trusted_authserv_id:
+            return "authentication is required but mailbox.trusted_authserv_id is not configured"
+        if not authenticated_by(message.authentication_results, mailbox.trusted_authserv_id):
+            return f"no SPF or DKIM pass from {mailbox.trusted_authserv_id} for {message.sender}"
+    return None
 
 
 def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachment: Attachment) -> Document:
@@ -296,12 +309,18 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
                 account_id=invoice.account_id if invoice else None,
             )
             return "review"
+        why = sender_refusal(runtime, message) if route == "not_allowed" else None
         audit.record(
             session,
             at=now,
             entity="inbound",
             entity_id=inbound_id,
             action=route,
-            message=f"Message from {message.sender} set aside: {route.replace('_', ' ')}",
+            message=f"Message from {message.sender} set aside: {why or route.replace('_', ' ')}",
         )
+        if why:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is not None:
+                inbound.error = why  # the quarantine's reason, on the row finance looks at
+                session.add(inbound)
     return "quarantined" if route == "not_allowed" else "ignored"

@@ -137,7 +137,7 @@ class Agent:
         with session_scope(self.runtime.engine) as session:
             inbound = session.get(InboundMessage, inbound_id)
             assert inbound is not None
-            inbound.status, inbound.error = status, error
+            inbound.status, inbound.error = status, error or inbound.error
             inbound.kind = kind if kind and kind != "None" else inbound.kind
             session.add(inbound)
         return status

@@ -65,6 +65,13 @@ class MailboxSettings(BaseModel):
         default_factory=list,
         description="Addresses or @domains allowed to submit documents; empty = the finance address only",
     )
+    require_authentication: bool = Field(
+        default=False,
+        description="Also require SPF or DKIM pass in Authentication-Results from the server below",
+    )
+    trusted_authserv_id: str | None = Field(
+        default=None, description="authserv-id of your own mail server's Authentication-Results header"
+    )
 
 
 class OutgoingSettings(BaseModel):

@@ -56,6 +56,7 @@ class ParsedMessage:
     auto_submitted: bool = False
     is_delivery_report: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    authentication_results: list[str] = field(default_factory=list)
 
 
 def parse_message(raw: bytes, fallback_id: str) -> ParsedMessage:
@@ -80,6 +81,7 @@ def parse_message(raw: bytes, fallback_id: str) -> ParsedMessage:
         auto_submitted=auto not in ("", "no"),
         is_delivery_report=message.get_content_type() == "multipart/report",
         headers={k.lower(): str(v) for k, v in message.items()},
+        authentication_results=[str(v) for v in message.get_all("Authentication-Results") or []],
     )
 
 
@@ -125,3 +127,14 @@ def _body_text(message: EmailMessage) -> str:
 
 def addresses(header_value: str) -> list[str]:
     return [address.lower() for _name, address in getaddresses([header_value]) if address]
+
+
+def authenticated_by(results: list[str], authserv_id: str) -> bool:
+    """True when the trusted server (RFC 8601 authserv-id) recorded spf=pass or dkim=pass."""
+    for header in results:
+        server, _, methods = header.partition(";")
+        if server.strip().split()[0:1] != [authserv_id]:
+            continue  # a header added by anyone else proves nothing
+        if re.search(r"\b(?:spf|dkim)\s*=\s*pass\b", methods, re.IGNORECASE):
+            return True
+    return False
