@@ -195,6 +195,35 @@ def _listing(data_dir: Path | None, as_json: bool, title: str, columns: list[str
 
 
 @app.command()
+def inbox(
+    batch: Annotated[int | None, typer.Argument(help="One message (batch) id")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What arrived: each message (a batch) with every file's status and error."""
+    runtime = open_runtime(data_dir)
+    with session_scope(runtime.engine) as session:
+        rows = views.inbound(session, message_id=batch)
+    if batch is not None and not rows:
+        err.print(f"[red]error:[/] no message {batch}")
+        raise typer.Exit(1)
+    if as_json:
+        emit(rows[0] if batch is not None else rows)
+        return
+    from rich.markup import escape
+
+    for row in rows:
+        console.print(
+            f"[bold]#{row['id']}[/] {row['received_at'][:16]} {escape(row['sender'])} "
+            f"«{escape(row['subject'])}» {row['kind'] or ''}: {row['status']}"
+            + (f" ([red]{escape(row['error'])}[/])" if row["error"] else "")
+        )
+        for doc in row["documents"]:
+            detail = doc["error"] or f"{doc['kind']} {doc['number']} {doc['amount_due']} {doc['currency']}"
+            console.print(f"    {escape(doc['file'])}: {doc['status']}: {escape(str(detail))}")
+
+
+@app.command()
 def invoices(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Invoices with their balance and status."""
     _listing(

@@ -153,9 +153,13 @@ def timeline(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def inbound(session: Session) -> list[dict[str, Any]]:
+def inbound(session: Session, *, message_id: int | None = None) -> list[dict[str, Any]]:
+    """Inbound messages (a batch each) with every file's status and error."""
     rows = []
-    for message in session.exec(select(InboundMessage).order_by(col(InboundMessage.id))):
+    statement = select(InboundMessage).order_by(col(InboundMessage.id))
+    if message_id is not None:
+        statement = statement.where(InboundMessage.id == message_id)
+    for message in session.exec(statement):
         documents = session.exec(select(Document).where(Document.inbound_id == message.id)).all()
         rows.append(
             {

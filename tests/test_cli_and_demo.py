@@ -192,3 +192,22 @@ def test_demo_refuses_a_used_folder(tmp_path: Path) -> None:
         result.output.split()
     )
     assert (tmp_path / "something").read_text() == "keep me"
+
+
+def test_inbox_shows_each_file_of_a_batch(tmp_path: Path) -> None:
+    from agent.demo.pdfs import render_pdf
+    from agent.demo.scenario import demo_documents
+
+    good = tmp_path / "F-2026-0412.pdf"
+    good.write_bytes(render_pdf(demo_documents()["F-2026-0412"]))
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4 nothing")
+    data_dir = str(tmp_path / "data")
+    ingested = cli("ingest", str(good), str(bad), "--data-dir", data_dir, "--json")
+    batch = cli("inbox", str(ingested[1]["inbound_id"]), "--data-dir", data_dir, "--json")
+    (document,) = batch["documents"]
+    assert document["file"] == "scan.pdf" and document["status"] == "failed"
+    assert "cannot be read" in document["error"]
+    assert len(cli("inbox", "--data-dir", data_dir, "--json")) == 2
+    missing = runner.invoke(app, ["inbox", "999", "--data-dir", data_dir])
+    assert missing.exit_code == 1 and "no message 999" in missing.output
