@@ -11,8 +11,10 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -20,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from agent.clock import SystemClock
+from agent.mail.imap import ImapInbox
 from agent.runtime import Runtime
 from agent.service import Agent
 from agent.settings import Settings
@@ -53,6 +56,27 @@ def service_lock(path: Path) -> Iterator[None]:
         handle.close()
 
 
+IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
+
+
+def watch_mailbox(
+    settings: Settings, scheduler: BlockingScheduler, stopping: threading.Event, interval: int
+) -> None:
+    """Wait in IMAP IDLE on a connection of its own; new mail brings the next tick forward to now."""
+    watcher = ImapInbox(settings.mailbox)
+    while not stopping.is_set():
+        try:
+            if watcher.wait(timeout=min(interval, IDLE_RENEW_SECONDS)) and not stopping.is_set():
+                log.info("new mail announced by IDLE: ticking now")
+                scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
+        except Exception as error:  # a dropped connection: reconnect after a pause, never stop watching
+            log.warning("IMAP IDLE failed (%s); retrying in 5 s", error)
+            watcher.close()
+            watcher.client = None
+            stopping.wait(5)
+    watcher.close()
+
+
 def run_service(settings: Settings, *, interval: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with (
@@ -81,8 +105,18 @@ def run_service(settings: Settings, *, interval: int) -> None:
             next_run_time=SystemClock().now(),
         )
 
+        stopping = threading.Event()
+        if settings.mailbox.kind == "imap":
+            threading.Thread(
+                target=watch_mailbox,
+                args=(settings, scheduler, stopping, interval),
+                daemon=True,
+                name="imap-idle",
+            ).start()
+
         def stop(signum: int, _frame: FrameType | None) -> None:
             log.info("signal %s: stopping after the current tick", signal.Signals(signum).name)
+            stopping.set()
             scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)

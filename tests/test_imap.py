@@ -210,3 +210,48 @@ def test_sent_folder_copy_is_found_by_message_id(mailbox: MailboxSettings) -> No
     assert inbox.contains_sent("Sent", "<relance.reminder.99@supplier.example>")
     assert not inbox.contains_sent("Sent", "<relance.reminder.100@supplier.example>")
     inbox.close()
+
+
+def test_the_service_wakes_up_on_idle(tmp_path: Path, mailbox: MailboxSettings) -> None:
+    """`relance run` with a 10-minute interval still handles new mail within seconds, through IDLE."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    env |= {
+        "RELANCE_CONFIG": "/nonexistent/relance.toml",
+        "RELANCE_MAILBOX__KIND": "imap",
+        "RELANCE_MAILBOX__HOST": "127.0.0.1",
+        "RELANCE_MAILBOX__PORT": str(mailbox.port),
+        "RELANCE_MAILBOX__SECURITY": "none",
+        "RELANCE_MAILBOX__USER": mailbox.user or "",
+        "RELANCE_MAILBOX__PASSWORD": PASSWORD,
+        "RELANCE_COMPANY__FINANCE_ADDRESS": "compta@supplier.example",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "agent", "run", "--data-dir", str(tmp_path / "data"), "--interval", "600"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        client = client_for(mailbox)
+        deadline = time.monotonic() + 30
+        while not client.folder_exists("Processed") and time.monotonic() < deadline:
+            time.sleep(0.2)  # the first tick has connected (it creates the folders)
+        client.logout()
+        append(mailbox, make_email(body="wake up", sender="compta@supplier.example"))
+        deadline = time.monotonic() + 20  # the interval is 600 s: only IDLE can make this quick
+        while count(mailbox, "Processed") == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        settled = count(mailbox, "Processed")
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _out, err = service.communicate(timeout=60)
+    assert settled == 1, err
+    assert "new mail announced by IDLE: ticking now" in err
+    assert service.returncode == 0, err
