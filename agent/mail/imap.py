@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 FETCH_BATCH = 50
 
 
+def ensure_folder(client: IMAPClient, folder: str) -> None:
+    """Create `folder` unless it exists. Another connection (the IDLE watcher, a second tick) may create
+    it at the same moment: a folder that exists after all is success, not an error."""
+    if client.folder_exists(folder):
+        return
+    try:
+        client.create_folder(folder)
+    except IMAPClient.Error:
+        if not client.folder_exists(folder):
+            raise
+
+
 def _refresh_and_list(client: IMAPClient) -> list[int]:
     # NOOP first: a mailbox selected on a long-lived connection may not show new mail to SEARCH until
     # the view is refreshed, and a dead connection shows itself here, where reconnecting is safe.
@@ -60,8 +72,7 @@ class ImapInbox:
             client.starttls(self.ssl_context or ssl.create_default_context())
         client.login(s.user or "", s.password.get_secret_value() if s.password else "")
         for folder in (s.processed_folder, s.quarantine_folder):
-            if not client.folder_exists(folder):
-                client.create_folder(folder)
+            ensure_folder(client, folder)
         selected = client.select_folder(s.folder)
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
         if self.on_uidvalidity:
@@ -141,8 +152,7 @@ class ImapInbox:
         """Keep a copy of a sent message in the Sent folder: it also proves, after a crash, that it left."""
 
         def append(client: IMAPClient) -> None:
-            if not client.folder_exists(folder):
-                client.create_folder(folder)
+            ensure_folder(client, folder)
             client.append(folder, message.as_bytes(), flags=[b"\\Seen"])
 
         self._with_reconnect(append)
