@@ -273,3 +273,68 @@ def test_the_service_wakes_up_on_idle(tmp_path: Path, mailbox: MailboxSettings) 
     assert settled == 1, err
     assert "new mail announced by IDLE: ticking now" in err
     assert service.returncode == 0, err
+
+
+def test_killed_mid_run_then_restarted_processes_each_message_exactly_once(
+    tmp_path: Path, mailbox: MailboxSettings
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    total = 30
+    for index in range(total):
+        append(
+            mailbox,
+            make_email(
+                subject=f"Fwd: invoice {index}",
+                sender="compta@supplier.example",
+                files=[(f"F-{index}.pdf", invoice_pdf(f"F-2026-3{index:03d}", "10.00"))],
+            ),
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    env |= {
+        "RELANCE_CONFIG": "/nonexistent/relance.toml",
+        "RELANCE_MAILBOX__KIND": "imap",
+        "RELANCE_MAILBOX__HOST": "127.0.0.1",
+        "RELANCE_MAILBOX__PORT": str(mailbox.port),
+        "RELANCE_MAILBOX__SECURITY": "none",
+        "RELANCE_MAILBOX__USER": mailbox.user or "",
+        "RELANCE_MAILBOX__PASSWORD": PASSWORD,
+        "RELANCE_COMPANY__FINANCE_ADDRESS": "compta@supplier.example",
+    }
+    command = [sys.executable, "-m", "agent", "run", "--data-dir", str(tmp_path / "data"), "--interval", "1"]
+    project = Path(__file__).resolve().parents[1]
+
+    first = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while count(mailbox, "Processed") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(first.pid, signal.SIGKILL)  # no clean-up of any kind: wherever it was
+    first.wait(timeout=30)
+    assert count(mailbox, "INBOX") > 0, "the kill came too late to interrupt anything"
+
+    second = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while count(mailbox, "INBOX") > 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second.send_signal(signal.SIGTERM)
+    _out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+
+    assert (count(mailbox, "INBOX"), count(mailbox, "Processed")) == (0, total)
+    settings = Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=mailbox)
+    runtime = Runtime.open(settings, FixedClock())
+    with session_scope(runtime.engine) as session:
+        messages = session.exec(select(InboundMessage)).all()
+        invoices = session.exec(select(Invoice)).all()
+        documents = session.exec(select(Document)).all()
+    runtime.engine.dispose()
+    assert len(messages) == total and {m.status for m in messages} == {"waiting"}
+    assert sorted(i.number for i in invoices) == sorted(f"F-2026-3{index:03d}" for index in range(total))
+    assert len(documents) == total
