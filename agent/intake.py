@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -34,7 +36,14 @@ def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, Par
     with session_scope(runtime.engine) as session:
         inbound = session.get(InboundMessage, inbound_id)
         assert inbound is not None
-    return inbound, parse_message(runtime.store.get(inbound.raw_path), inbound.content_hash)
+    return inbound, _parsed(runtime.store.root, inbound.raw_path, inbound.content_hash)
+
+
+@lru_cache(maxsize=32)
+def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage:
+    """Parse a stored message once per process: every node of its graph reads it, and stored raw bytes
+    never change (they are content-addressed). Nodes only read the parsed message."""
+    return parse_message((store_root / raw_path).read_bytes(), content_hash)
 
 
 def classify(runtime: Runtime, inbound_id: int) -> str:

@@ -15,7 +15,8 @@ from types import TracebackType
 from typing import Any
 
 from langgraph.types import Command
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from agent import audit
 from agent.clock import FixedClock
@@ -27,7 +28,7 @@ from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
 from agent.mail.smtp import SentCopySender
 from agent.mail.store import sha256_hex
-from agent.models import InboundMessage, Payment, Task
+from agent.models import InboundMessage, Payment, SyncState, Task
 from agent.models.message import InboundStatus
 from agent.models.task import TaskStatus
 from agent.payments import ImportReport, import_csv
@@ -165,6 +166,8 @@ class Agent:
     def resume_waiting(self) -> list[int]:
         """Resume every thread waiting for finance; each re-checks what it still lacks."""
         with session_scope(self.runtime.engine) as session:
+            if not self._tasks_closed_since_last_check(session):
+                return []  # nothing a waiting thread waits for has changed: no need to look at each
             waiting = session.exec(
                 select(InboundMessage).where(InboundMessage.status == InboundStatus.WAITING)
             ).all()
@@ -177,6 +180,20 @@ class Agent:
             if self._settle_result(inbound.id or 0, result) != InboundStatus.WAITING:
                 resumed.append(inbound.id or 0)
         return resumed
+
+    def _tasks_closed_since_last_check(self, session: Session) -> bool:
+        """True (once) when a task was closed since the previous check: one cheap query per tick.
+        Tasks only ever go from open to closed, so the number of closed tasks says whether any closed;
+        a timestamp would not (two closures can share an instant, above all on a simulated clock)."""
+        closed = session.exec(
+            select(func.count()).select_from(Task).where(Task.status != TaskStatus.OPEN)
+        ).one()
+        marker = session.get(SyncState, "tasks.closed_seen") or SyncState(name="tasks.closed_seen", value="")
+        if str(closed) == marker.value:
+            return False
+        marker.value, marker.updated_at = str(closed), self.runtime.clock.now()
+        session.add(marker)
+        return True
 
     def _awaited_tasks_changed(self, config: dict[str, Any]) -> bool:
         awaited = self.graph.get_state(config).values.get("waiting_task_ids", [])

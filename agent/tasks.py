@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from agent.accounts import add_contact
 from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
 from agent.mail.parse import ParsedMessage
-from agent.mail.send import send_once
+from agent.mail.send import already_sent, send_once
 from agent.models import Account, Invoice, Task
 from agent.models.task import TaskKind, TaskStatus
 from agent.replies import language_for_country, parse_contact_answer
@@ -46,19 +47,25 @@ def _send_task_mail(
     *,
     task: Task,
     template: str,
-    context: dict[str, Any],
+    context: Callable[[], dict[str, Any]],
     key: str,
     at: datetime,
 ) -> bool:
-    language = company_language(settings)
+    """Render and send one task e-mail unless its Message-ID went out already. The context is built only
+    when the e-mail is really sent (a resumed node calls this again, and must stay cheap)."""
+    message_id = message_id_for("task", key, domain_of(settings.company.collections_address))
+    if already_sent(session, message_id):
+        return False
     rendered = render_email(
-        settings.templates_dir, template, language, {"company": settings.company, "task": task, **context}
+        settings.templates_dir,
+        template,
+        company_language(settings),
+        {"company": settings.company, "task": task, **context()},
     )
-    domain = domain_of(settings.company.collections_address)
     return send_once(
         session,
         sender,
-        message_id=message_id_for("task", key, domain),
+        message_id=message_id,
         purpose=template,
         from_address=settings.company.collections_address,
         recipient=task.addressee,
@@ -103,16 +110,20 @@ def request_contact(
             message=f"Asked {addressee} for a contact at {account.name}",
             token=task.token,
         )
-    invoices = session.exec(
-        select(Invoice).where(Invoice.account_id == account.id).order_by(col(Invoice.due_date))
-    ).all()
+
+    def context() -> dict[str, Any]:
+        invoices = session.exec(
+            select(Invoice).where(Invoice.account_id == account.id).order_by(col(Invoice.due_date))
+        ).all()
+        return {"account": account, "invoices": invoices}
+
     _send_task_mail(
         session,
         sender,
         settings,
         task=task,
         template="task_contact_request",
-        context={"account": account, "invoices": invoices},
+        context=context,
         key=str(task.id),
         at=at,
     )
@@ -166,7 +177,7 @@ def request_review(
         settings,
         task=task,
         template="task_review",
-        context={"reasons": reasons},
+        context=lambda: {"reasons": reasons},
         key=str(task.id),
         at=at,
     )
@@ -267,7 +278,7 @@ def _answer_contact_request(
             settings,
             task=task,
             template="task_reply_incomplete",
-            context={"account": account, "missing": "e-mail"},
+            context=lambda: {"account": account, "missing": "e-mail"},
             key=f"{task.id}.followup.{inbound_key}",
             at=at,
         )
@@ -305,7 +316,7 @@ def _answer_contact_request(
         settings,
         task=task,
         template="task_contact_confirmed",
-        context={"account": account, "contact": contact},
+        context=lambda: {"account": account, "contact": contact},
         key=f"{task.id}.confirmed",
         at=at,
     )

@@ -328,3 +328,25 @@ def test_waiting_threads_are_not_resumed_for_nothing(
     assert len(list(agent.checkpointer.list(config))) == before  # no checkpoint written while nothing changed
     deliver(runtime, reply_to_task(outbox, "marie@dupont.example"))
     assert len(agent.tick().resumed) == 1
+
+
+def test_two_answers_at_the_same_instant_both_resume(
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+) -> None:
+    other = Party("Northwind Trading Ltd", ("1 Baker Street", "London", "United Kingdom"), "GB314159228")
+    deliver(runtime, make_email(files=[("A.pdf", invoice_pdf("F-2026-4001", "100.00"))]))
+    deliver(runtime, make_email(files=[("B.pdf", invoice_pdf("F-2026-4002", "100.00", customer=other))]))
+    agent.tick()
+    requests = [m for m in outbox.messages() if "Contact à renseigner" in str(m["Subject"])]
+    assert len(requests) == 2
+    for request, answer in zip(requests, ["a@one.example", "b@two.example"], strict=True):
+        deliver(
+            runtime,
+            make_email(
+                subject=f"Re: {request['Subject']}", body=answer, in_reply_to=str(request["Message-ID"])
+            ),
+        )
+        agent.tick()  # the clock does not move between the two answers
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(InboundMessage).where(InboundMessage.status == "waiting")).all() == []
+        assert len(session.exec(select(Reminder)).all()) == 10
