@@ -55,6 +55,9 @@ class MailboxSettings(BaseModel):
     security: Literal["tls", "starttls", "none"] = "tls"
     user: str | None = None
     password: SecretStr | None = None
+    ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust, for a server with a private certificate"
+    )
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
@@ -84,6 +87,9 @@ class OutgoingSettings(BaseModel):
     security: Literal["tls", "starttls", "none"] = "starttls"
     user: str | None = None
     password: SecretStr | None = None
+    ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust, for a server with a private certificate"
+    )
 
 
 class LlmSettings(BaseModel):

@@ -338,3 +338,42 @@ def test_killed_mid_run_then_restarted_processes_each_message_exactly_once(
     assert len(messages) == total and {m.status for m in messages} == {"waiting"}
     assert sorted(i.number for i in invoices) == sorted(f"F-2026-3{index:03d}" for index in range(total))
     assert len(documents) == total
+
+
+def test_forwarded_eml_and_winmail_through_the_mailbox(
+    imap_runtime: Runtime, mailbox: MailboxSettings
+) -> None:
+    from email.message import EmailMessage
+    from email.policy import default
+
+    original = EmailMessage(policy=default)
+    original["From"], original["Subject"] = "billing@tool.example", "Your invoice F-2026-5001"
+    original.set_content("Please find your invoice attached.")
+    original.add_attachment(
+        invoice_pdf("F-2026-5001", "100.00"),
+        maintype="application",
+        subtype="octet-stream",
+        filename="F-2026-5001.pdf",
+    )  # odd MIME type, right name
+    forward = EmailMessage(policy=default)
+    forward["From"], forward["To"], forward["Subject"] = (
+        "compta@supplier.example",
+        "in@x.example",
+        "Fwd: facture",
+    )
+    forward["Message-ID"] = "<fwd-eml@test.example>"
+    forward.set_content("Transféré en pièce jointe.")
+    forward.add_attachment(original)  # message/rfc822, as Outlook and Thunderbird forward "as attachment"
+    forward.add_attachment(
+        b"\x78\x9f\x3e\x22\x00", maintype="application", subtype="ms-tnef", filename="winmail.dat"
+    )
+    append(mailbox, forward.as_bytes())
+    with Agent(imap_runtime) as agent:
+        agent.tick()
+    with session_scope(imap_runtime.engine) as session:
+        documents = {d.filename: d for d in session.exec(select(Document))}
+        assert documents["F-2026-5001.pdf"].status == "recorded"
+        assert documents["winmail.dat"].status == "unsupported"
+        assert "winmail.dat (Outlook rich text) is not supported" in (documents["winmail.dat"].error or "")
+        assert [i.number for i in session.exec(select(Invoice))] == ["F-2026-5001"]
+    assert count(mailbox, "Processed") == 1

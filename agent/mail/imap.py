@@ -55,7 +55,7 @@ class ImapInbox:
         if not settings.host or not settings.user:
             raise ValueError("mailbox.kind is imap but mailbox.host or mailbox.user is not set")
         self.settings = settings
-        self.ssl_context = ssl_context
+        self.ssl_context = ssl_context or ssl.create_default_context(cafile=settings.ca_file)
         self.on_uidvalidity = on_uidvalidity
         self.client: IMAPClient | None = None
         self.uidvalidity: int | None = None
@@ -69,7 +69,7 @@ class ImapInbox:
             s.host, port=s.port, ssl=s.security == "tls", ssl_context=self.ssl_context, timeout=60
         )
         if s.security == "starttls":
-            client.starttls(self.ssl_context or ssl.create_default_context())
+            client.starttls(self.ssl_context)
         client.login(s.user or "", s.password.get_secret_value() if s.password else "")
         for folder in (s.processed_folder, s.quarantine_folder):
             ensure_folder(client, folder)

@@ -32,6 +32,7 @@ class SmtpSender:
             port=s.port,
             use_tls=s.security == "tls",
             start_tls=s.security == "starttls",
+            cert_bundle=str(s.ca_file) if s.ca_file else None,
             timeout=30,
         )
         await client.connect()

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers.tls import make_certificate
+
 PASSWORD = "test-password"
 
 CONFIG = """
@@ -25,7 +27,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_uid = mail
@@ -47,7 +51,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -72,12 +77,17 @@ def dovecot_available() -> bool:
 @dataclass
 class DovecotServer:
     root: Path
-    imap_port: int
+    imap_port: int  # plain, and STARTTLS
+    imaps_port: int  # TLS from the first byte
     lmtp_port: int
 
     @property
     def config(self) -> Path:
         return self.root / "dovecot.conf"
+
+    @property
+    def certificate(self) -> Path:
+        return self.root / "cert.pem"
 
     @classmethod
     def start(cls) -> DovecotServer:
@@ -87,10 +97,15 @@ class DovecotServer:
         root.chmod(0o755)
         (root / "mail").mkdir()
         shutil.chown(root / "mail", user="mail", group="mail")
-        server = cls(root=root, imap_port=_free_port(), lmtp_port=_free_port())
+        make_certificate(root)
+        server = cls(root=root, imap_port=_free_port(), imaps_port=_free_port(), lmtp_port=_free_port())
         server.config.write_text(
             CONFIG.format(
-                root=root, password=PASSWORD, imap_port=server.imap_port, lmtp_port=server.lmtp_port
+                root=root,
+                password=PASSWORD,
+                imap_port=server.imap_port,
+                imaps_port=server.imaps_port,
+                lmtp_port=server.lmtp_port,
             )
         )
         with (root / "stdout.log").open("wb") as out, (root / "stderr.log").open("wb") as err:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -32,10 +35,33 @@ def _free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """Plain by default; with `tls_files` it requires STARTTLS, with `login` it requires authentication."""
+
+    def __init__(self, *, tls_files: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None):
         self.received = Received()
         self.port = _free_port()
-        self.controller = Controller(self.received, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if tls_files:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
+            options |= {"tls_context": context, "require_starttls": True}
+        if login:
+
+            def authenticate(
+                server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+            ) -> AuthResult:
+                given = (
+                    (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+                )
+                # handled=False: aiosmtpd answers the client itself (235, or 535 on a refusal)
+                return AuthResult(success=given == login, handled=False)
+
+            options |= {
+                "authenticator": authenticate,
+                "auth_required": True,
+                "auth_require_tls": bool(tls_files),
+            }
+        self.controller = Controller(self.received, hostname="127.0.0.1", port=self.port, **options)
 
     def start(self) -> SmtpServer:
         self.controller.start()
