@@ -85,14 +85,21 @@ def run_service(settings: Settings, *, interval: int) -> None:
     ):
         _ = agent.inbox  # a mailbox that cannot be configured is a start-up error, not one error per tick
         scheduler = BlockingScheduler(timezone="UTC")
+        stopping = threading.Event()
+
+        in_flight = threading.Lock()  # held by a running tick; stopping waits for it
 
         def tick() -> None:
-            report = agent.tick()
+            with in_flight:
+                if stopping.is_set():
+                    return  # a tick the scheduler started as we were stopping: do not begin it
+                report = agent.tick()
             log.info(
-                "tick at=%s received=%d resumed=%d dispatched=%d",
+                "tick at=%s received=%d resumed=%d payment_files=%d dispatched=%d",
                 report.at.isoformat(),
                 len(report.received),
                 len(report.resumed),
+                len(report.payment_files),
                 len(report.dispatched),
             )
 
@@ -105,7 +112,6 @@ def run_service(settings: Settings, *, interval: int) -> None:
             next_run_time=SystemClock().now(),
         )
 
-        stopping = threading.Event()
         if settings.mailbox.kind == "imap":
             threading.Thread(
                 target=watch_mailbox,
@@ -123,4 +129,5 @@ def run_service(settings: Settings, *, interval: int) -> None:
         signal.signal(signal.SIGINT, stop)
         log.info("relance running on %s, one tick every %ss", settings.data_dir, interval)
         scheduler.start()
-        log.info("relance stopped")
+        with in_flight:  # the tick in progress, if any, finishes before the agent's connections close
+            log.info("relance stopped")

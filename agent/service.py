@@ -52,6 +52,7 @@ class TickReport:
     received: list[int] = field(default_factory=list)
     resumed: list[int] = field(default_factory=list)
     dispatched: list[Dispatched] = field(default_factory=list)
+    payment_files: list[str] = field(default_factory=list)
 
 
 class Agent:
@@ -210,12 +211,40 @@ class Agent:
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
         report.resumed = self.resume_waiting()
+        report.payment_files = self.sync_payment_files()  # before dispatch: a payment stops today's step
         sender = self.runtime.sender
         sent_mail = sender if isinstance(sender, MaildirOutbox | SentCopySender) else None
         report.dispatched = dispatch_due(
             self.runtime.engine, self.runtime.settings, self.runtime.sender, now=at, sent_mail=sent_mail
         )
         return report
+
+    def sync_payment_files(self) -> list[str]:
+        """Import each file dropped in payments/incoming once, then move it to imported/ or failed/.
+
+        The nightly file drop of accounting integrations: a file is never imported twice (it leaves the
+        folder), and a file that cannot be read is set aside with its reason next to it, never lost."""
+        base = self.runtime.settings.payments_dir
+        incoming = base / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        handled = []
+        stamp = self.runtime.clock.now().strftime("%Y%m%dT%H%M%SZ")
+        for path in sorted(p for p in incoming.iterdir() if p.is_file() and not p.name.startswith(".")):
+            try:
+                report = self.import_payments(path)
+            except (ValueError, UnicodeDecodeError) as error:
+                target = base / "failed" / f"{stamp}-{path.name}"
+                target.parent.mkdir(exist_ok=True)
+                path.replace(target)
+                target.with_name(target.name + ".reason.txt").write_text(f"{error}\n", encoding="utf-8")
+                log.warning("payment file %s could not be imported: %s", path.name, error)
+                handled.append(f"{path.name}: failed ({error})")
+                continue
+            target = base / "imported" / f"{stamp}-{path.name}"
+            target.parent.mkdir(exist_ok=True)
+            path.replace(target)
+            handled.append(f"{path.name}: {report.imported} imported, {report.duplicates} already known")
+        return handled
 
     def import_payments(self, path: Path) -> ImportReport:
         settings, now = self.runtime.settings, self.runtime.clock.now()

@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         return self.data_dir / "raw"
 
     @property
+    def payments_dir(self) -> Path:
+        """Drop folder for payment files: incoming/ is watched; files move to imported/ or failed/."""
+        return self.data_dir / "payments"
+
+    @property
     def checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite3"
 

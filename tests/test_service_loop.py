@@ -96,3 +96,48 @@ def test_run_with_an_incomplete_imap_configuration_says_so_at_start(tmp_path: Pa
     message = " ".join(done.stderr.split())
     assert "mailbox.kind is imap but mailbox.host or mailbox.user is not set" in message
     assert "Traceback" not in done.stderr
+
+
+def test_sigterm_during_a_tick_lets_it_finish(tmp_path: Path) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from agent.mail.maildir import MaildirInbox
+    from tests.test_graph import invoice_pdf
+
+    data_dir = tmp_path / "data"
+    inbox = MaildirInbox(data_dir / "inbox")
+    total = 60
+    for index in range(total):
+        inbox.deliver(
+            make_email(sender="fin@x.example", files=[(f"{index}.pdf", invoice_pdf(f"F-{index:04d}", "1"))])
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    env |= {
+        "RELANCE_CONFIG": "/nonexistent/relance.toml",
+        "RELANCE_COMPANY__FINANCE_ADDRESS": "fin@x.example",
+    }
+    service = relance("run", "--data-dir", str(data_dir), "--interval", "600", env=env)
+    database = data_dir / "relance.sqlite3"
+
+    def kept() -> int:
+        # closing() matters: a connection left open keeps a read lock that would block the service's writes
+        try:
+            with closing(sqlite3.connect(database)) as connection:
+                return int(connection.execute("SELECT count(*) FROM inbound_message").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 60
+    while kept() < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    service.send_signal(signal.SIGTERM)  # the first tick is under way
+    _out, err = service.communicate(timeout=120)
+    assert service.returncode == 0, err
+    assert kept() == total and list(MaildirInbox(data_dir / "inbox").fetch_new()) == []
+    with closing(sqlite3.connect(database)) as connection:
+        statuses = {row[0] for row in connection.execute("SELECT status FROM inbound_message")}
+    # Every message went the whole way (an invoice with no contact waits for finance): none was left
+    # half-done, and none failed because the agent was closed under the tick.
+    assert statuses == {"waiting"}
+    assert len(MaildirInbox(data_dir / "inbox").folders["quarantine"]) == 0

@@ -19,6 +19,7 @@ class MaildirInbox:
         self, path: Path, processed_folder: str = "Processed", quarantine_folder: str = "Quarantine"
     ):
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)  # Maildir(create=True) makes the last level only
         self.box = mailbox.Maildir(str(path), create=True)
         self.folders = {
             "processed": self._folder(processed_folder),
@@ -54,6 +55,7 @@ class MaildirOutbox:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)  # Maildir(create=True) makes the last level only
         self.box = mailbox.Maildir(str(path), create=True)
 
     def send(self, message: EmailMessage) -> None:
