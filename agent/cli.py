@@ -101,14 +101,13 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         timezone=result.settings.company.timezone,
     )
     console.rule()
-    console.print(f"Data directory: [bold]{result.data_dir}[/]")
+    console.print(f"Data directory: [bold]{result.data_dir}[/]", soft_wrap=True)
     command = sys.argv[0] if Path(sys.argv[0]).name == "relance" else f"{sys.executable} -m agent"
     console.print("Look around, for instance:")
-    console.print(
-        f"  {command} schedule --data-dir {result.data_dir} --now {result.ended_at:%Y-%m-%dT%H:%MZ} --days 30"
-    )
-    console.print(f"  {command} invoices --data-dir {result.data_dir}")
-    console.print(f"  the e-mails sent are in {result.data_dir / 'outbox'} (a Maildir)")
+    stop = f"{result.ended_at:%Y-%m-%dT%H:%MZ}"
+    console.print(f"  {command} schedule --data-dir {result.data_dir} --now {stop} --days 30", soft_wrap=True)
+    console.print(f"  {command} invoices --data-dir {result.data_dir}", soft_wrap=True)
+    console.print(f"  the e-mails sent are in {result.data_dir / 'outbox'} (a Maildir)", soft_wrap=True)
 
 
 @app.command()
@@ -270,17 +269,23 @@ def tasks(
 
 @app.command()
 def schedule(
-    data_dir: DataDir = None, days: int = 14, now: NowOption = None, as_json: JsonFlag = False
+    data_dir: DataDir = None,
+    days: int = 14,
+    now: NowOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Show each e-mail's text")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """What will go out in the next DAYS days, to whom, in which words. Sends nothing."""
+    from agent.render import schedule_report
+
     instant = parse_instant(now) if now else SystemClock().now()
-    _listing(
-        data_dir,
-        as_json,
-        f"Reminders due by {instant:%Y-%m-%d} + {days} days",
-        ["planned_at", "invoice", "account", "step", "language", "to", "subject", "hold_reason"],
-        lambda s, r: views.schedule(s, r.settings, now=instant, days=days),
-    )
+    runtime = open_runtime(data_dir)
+    with session_scope(runtime.engine) as session:
+        rows = views.schedule(session, runtime.settings, now=instant, days=days)
+    if as_json:
+        emit(rows)
+    else:
+        schedule_report(console, rows, timezone=runtime.settings.company.timezone, full=full)
 
 
 @payments_app.command("import")

@@ -71,3 +71,27 @@ def demo_report(
     console.rule("[bold]Timeline")
     for event in timeline:
         console.print(f"[dim]{local(event['at'], timezone)}[/]  {escape(event['message'])}")
+
+
+def schedule_report(console: Console, rows: list[dict[str, Any]], *, timezone: str, full: bool) -> None:
+    """What will go out: one block per step, readable in any terminal width."""
+    if not rows:
+        console.print("Nothing planned in this period.")
+        return
+    for row in rows:
+        when = local(row["planned_at"], timezone)
+        console.print(
+            f"[bold]{when}[/] ({timezone})  {escape(row['invoice'])}  {escape(str(row['account']))}  "
+            f"[cyan]{row['step']}[/] \\[{row['language']}]",
+            soft_wrap=True,
+        )
+        if row["would_send"]:
+            console.print(f"    to: {escape(row['to'])}", soft_wrap=True)
+            console.print(f"    subject: {escape(row['subject'])}", soft_wrap=True)
+        else:
+            console.print(f"    [magenta]held:[/] {escape(str(row['hold_reason']))}", soft_wrap=True)
+        console.print(f"    balance: {row['balance']} {row['currency']}")
+        if full and row["would_send"]:
+            for line in row["body"].splitlines():
+                console.print(f"    │ {escape(line)}", soft_wrap=True)
+        console.print()

@@ -116,6 +116,19 @@ class ReminderSettings(BaseModel):
     )
 
 
+def config_file(init_settings: PydanticBaseSettingsSource) -> Path:
+    """Which relance.toml to read: RELANCE_CONFIG, else the data directory's own, else ./relance.toml.
+
+    A data directory carries its configuration, so `relance schedule --data-dir X` renders with X's
+    company, not with whatever the current folder holds."""
+    if os.environ.get("RELANCE_CONFIG"):
+        return Path(os.environ["RELANCE_CONFIG"])
+    given = getattr(init_settings, "init_kwargs", {}).get("data_dir") or os.environ.get("RELANCE_DATA_DIR")
+    if given and (Path(given) / "relance.toml").exists():
+        return Path(given) / "relance.toml"
+    return Path("relance.toml")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RELANCE_",
@@ -146,8 +159,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = Path(os.environ.get("RELANCE_CONFIG", "relance.toml"))
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file(init_settings))
         return (init_settings, env_settings, toml, file_secret_settings)
 
     # Derived locations: one place decides where the embedded parts live.

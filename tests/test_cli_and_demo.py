@@ -39,7 +39,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def cli(*args: str) -> Any:
-    result = runner.invoke(app, list(args), env={"RELANCE_CONFIG": "/nonexistent/relance.toml"})
+    result = runner.invoke(app, list(args), env={"RELANCE_CONFIG": ""})  # no stray ./relance.toml
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -115,6 +115,7 @@ def test_read_commands_json(demo: dict[str, Any]) -> None:
     assert upcoming[0]["to"] == "marie.dupont@boulangerie-dupont.fr" and upcoming[0]["would_send"]
     assert "640,00" not in upcoming[0]["body"] and "768,00\u00a0€" in upcoming[0]["body"]
     assert upcoming[0]["subject"] == "Rappel : facture F-2026-0468 à échéance le 20 janvier 2027"
+    assert upcoming[0]["body"].rstrip().endswith("Atelier Numérique SAS")  # signed by who really sends
 
 
 def test_schedule_is_a_dry_run(demo: dict[str, Any]) -> None:

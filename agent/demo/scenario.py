@@ -9,6 +9,7 @@ every step up to the final notice.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -178,6 +179,8 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="relance-demo-"))
     if data_dir.exists() and any(data_dir.iterdir()):
         raise DemoFolderNotEmpty(f"{data_dir} is not empty: the demo needs a new folder (or none)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    write_config(data_dir / "relance.toml", COMPANY)  # later commands on this folder use the same company
     settings = Settings(data_dir=data_dir, company=COMPANY)
     clock = FixedClock(START)
     runtime = Runtime.open(settings, clock)
@@ -278,6 +281,15 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
             agent.tick()
             day += timedelta(days=1)
     return DemoResult(data_dir=data_dir, settings=settings, ended_at=clock.now())
+
+
+def write_config(path: Path, company: CompanySettings) -> None:
+    """The demo's company as a relance.toml in its data directory."""
+    lines = ["# Written by `relance demo`: the company this data directory belongs to.", "[company]"]
+    for key, value in company.model_dump().items():
+        if isinstance(value, str):
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _bank_csv(data_dir: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
