@@ -138,10 +138,48 @@ def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: dateti
     return results
 
 
+def supersede_missed(engine: Engine, now: datetime) -> list[Dispatched]:
+    """After a gap (service down, machine asleep), an invoice may have several steps due at once. Only
+    the latest goes out: the customer gets one message, in the tone the plan has reached, not three in a
+    minute. The older ones are skipped, each with its reason: caught up once, never dropped silently."""
+    results: list[Dispatched] = []
+    with session_scope(engine) as session:
+        latest: dict[int, Reminder] = {}
+        for reminder in planned_until(session, end=now):
+            current = latest.get(reminder.invoice_id)
+            if current is None or reminder.step > current.step:
+                latest[reminder.invoice_id] = reminder
+        for reminder in planned_until(session, end=now):
+            keep = latest[reminder.invoice_id]
+            if reminder.id == keep.id:
+                continue
+            reason = (
+                f"missed on {reminder.planned_at:%Y-%m-%d} while relance was not running; "
+                f"only the latest due step ({keep.step_name}) goes out"
+            )
+            skipped = session.connection().execute(
+                update(Reminder)
+                .where(col(Reminder.id) == reminder.id, col(Reminder.state) == ReminderState.PLANNED)
+                .values(state=ReminderState.SKIPPED, reason=reason)
+            )
+            if skipped.rowcount == 1:
+                audit.record(
+                    session,
+                    at=now,
+                    entity="reminder",
+                    entity_id=reminder.id,
+                    action="skipped",
+                    message=f"Step {reminder.step_name} skipped: {reason}",
+                )
+                results.append(Dispatched(reminder.id or 0, ReminderState.SKIPPED, reason))
+    return results
+
+
 def dispatch_due(
     engine: Engine, settings: Settings, sender: Sender, *, now: datetime, sent_mail: SentLookup | None = None
 ) -> list[Dispatched]:
     results = resolve_interrupted(engine, sent_mail, now)
+    results += supersede_missed(engine, now)
     with session_scope(engine) as session:
         due = [r.id for r in planned_until(session, end=now) if r.id is not None]
     domain = domain_of(settings.company.collections_address)

@@ -119,10 +119,10 @@ class SlowOutbox(MaildirOutbox):
 
 
 def test_two_dispatchers_on_one_database_never_both_send(runtime: Runtime, settings: Settings) -> None:
-    for index in range(6):
+    for index in range(12):
         planned_invoice(runtime, name=f"Customer {index}", number=f"F-{index}")
     outbox = SlowOutbox(settings.outbox_path)
-    at = datetime(2026, 12, 2, 8, 5, tzinfo=UTC)  # courtesy and due_today of six invoices: 12 steps due
+    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)  # the courtesy step of twelve invoices: 12 steps due
     engines = [make_engine(settings.effective_database_url) for _ in range(2)]  # two "processes"
     threads = [
         threading.Thread(target=dispatch_due, args=(engine, settings, outbox), kwargs={"now": at})
@@ -198,3 +198,24 @@ def test_account_with_net_credit_is_not_chased(runtime: Runtime, settings: Setti
     outbox = MaildirOutbox(settings.outbox_path)
     (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 29, 8, 5, tzinfo=UTC))
     assert result.state == "skipped" and result.reason == "the account's net balance is a credit"
+
+
+def test_after_a_gap_only_the_latest_due_step_goes_out(runtime: Runtime, settings: Settings) -> None:
+    planned_invoice(runtime, due=date(2026, 12, 2))
+    outbox = MaildirOutbox(settings.outbox_path)
+    # Down from before the courtesy note (29 Nov) until after the first reminder (9 Dec).
+    results = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 12, 10, 8, 5, tzinfo=UTC))
+    assert [(r.state, r.reminder_id) for r in results] == [("skipped", 1), ("skipped", 2), ("sent", 3)]
+    (message,) = outbox.messages()
+    assert str(message["Subject"]).startswith("Relance : facture F-1")  # the first reminder, not the courtesy
+    assert states(runtime) == {
+        "courtesy": "skipped",
+        "due_today": "skipped",
+        "first_reminder": "sent",
+        "second_reminder": "planned",
+        "final_notice": "planned",
+    }
+    with session_scope(runtime.engine) as session:
+        reasons = [r.reason for r in session.exec(select(Reminder).where(Reminder.state == "skipped"))]
+    why = "while relance was not running; only the latest due step (first_reminder) goes out"
+    assert reasons == [f"missed on 2026-11-29 {why}", f"missed on 2026-12-02 {why}"]
