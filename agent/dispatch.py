@@ -27,7 +27,8 @@ from agent.mail.compose import compose, domain_of, message_id_for
 from agent.mail.outgoing import Sender
 from agent.models import Account, Invoice, OutboundMessage, Reminder
 from agent.models.reminder import ReminderState
-from agent.schedule import days_overdue, planned_until
+from agent.schedule import days_overdue, planned_until, recipient_of
+from agent.sendtime import in_window, next_window
 from agent.settings import Settings
 from agent.templating import locale_for, render_email
 
@@ -73,6 +74,25 @@ def pre_send_check(session: Session, reminder: Reminder, settings: Settings) -> 
             f"contact language is now {contact.language}, the step was planned in {reminder.language}"
         )
     return None
+
+
+def outside_window(
+    session: Session, reminder: Reminder, settings: Settings, now: datetime
+) -> datetime | None:
+    """None when `now` is inside the recipient's send window (their business day, their hours);
+    otherwise the start of the next window."""
+    invoice = session.get(Invoice, reminder.invoice_id)
+    assert invoice is not None
+    account = session.get(Account, invoice.account_id)
+    assert account is not None
+    recipient = recipient_of(account, valid_contact(session, invoice.account_id), settings)
+    window = {
+        "start": settings.reminders.send_window_start,
+        "end": settings.reminders.send_window_end,
+        "zone": recipient.zone,
+        "country": recipient.country,
+    }
+    return None if in_window(now, **window) else next_window(now, **window)
 
 
 def _thread(session: Session, invoice_id: int) -> list[str]:
@@ -203,6 +223,13 @@ def dispatch_due(
                     message=f"Step {reminder.step_name} not sent: {verdict[1]}",
                 )
                 results.append(Dispatched(reminder_id, verdict[0], verdict[1]))
+                continue
+            later = outside_window(session, reminder, settings, now)
+            if later is not None:  # due, but not a moment to write to this customer: the next window
+                reminder.state, reminder.planned_at = ReminderState.PLANNED, later
+                reminder.reason = f"outside the send window: moved to {later:%Y-%m-%d %H:%M} UTC"
+                session.add(reminder)
+                results.append(Dispatched(reminder_id, ReminderState.PLANNED, reminder.reason))
                 continue
             reminder.message_id = message_id_for("reminder", str(reminder_id), domain)
             session.add(reminder)

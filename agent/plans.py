@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 class PlanStep(BaseModel):
     name: str
     offset_days: int = Field(description="Days from the due date; negative = before it")
+    days: Literal["calendar", "business"] = Field(
+        default="calendar", description="offset_days in calendar days, or in the customer's business days"
+    )
     template: str
     tone: Literal["courteous", "professional", "firm"] = "courteous"
     min_amount: str | None = Field(default=None, description="Skip the step under this balance")

@@ -8,16 +8,23 @@ the reason written down.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.accounts import resolve_language, valid_contact
-from agent.models import Account, Invoice, Reminder
+from agent.models import Account, Contact, Invoice, Reminder
 from agent.models.reminder import PENDING_STATES, ReminderState
 from agent.plans import Plan, PlanStep, load_plan
+from agent.sendtime import (
+    add_business_days,
+    is_business_day,
+    next_business_day,
+    recipient_timezone,
+    window_start,
+)
 from agent.settings import Settings
 from agent.templating import supported_languages
 
@@ -27,11 +34,37 @@ def plan_name_for(invoice: Invoice, account: Account, settings: Settings) -> str
     return invoice.plan or account.plan or settings.reminders.default_plan
 
 
-def step_instant(invoice: Invoice, step: PlanStep, *, timezone: str, send_hour: int) -> datetime:
-    """The UTC instant of a step: the local send hour on due date + offset, daylight-saving safe."""
-    local_day = invoice.due_date + timedelta(days=step.offset_days)
-    local = datetime.combine(local_day, time(hour=send_hour), tzinfo=ZoneInfo(timezone))
-    return local.astimezone(ZoneInfo("UTC"))
+@dataclass(frozen=True)
+class Recipient:
+    zone: str
+    zone_how: str
+    country: str | None
+
+
+def recipient_of(account: Account, contact: Contact | None, settings: Settings) -> Recipient:
+    zone, how = recipient_timezone(
+        contact_zone=contact.timezone if contact else None,
+        account_zone=account.timezone,
+        country=account.country,
+        company_zone=settings.company.timezone,
+    )
+    return Recipient(zone=zone, zone_how=how, country=account.country)
+
+
+def step_instant(invoice: Invoice, step: PlanStep, *, recipient: Recipient, start: time) -> datetime:
+    """The UTC instant of a step: the start of the send window, in the recipient's time zone, on a
+    business day of their country. A step on or before the due date moves back to the previous business
+    day (it must not arrive after the due date it announces); a later one moves forward."""
+    if step.days == "business":
+        day = add_business_days(invoice.due_date, step.offset_days, recipient.country)
+    else:
+        day = invoice.due_date + timedelta(days=step.offset_days)
+    if step.offset_days <= 0:
+        while not is_business_day(day, recipient.country):
+            day -= timedelta(days=1)
+    else:
+        day = next_business_day(day, recipient.country)
+    return window_start(day, start, recipient.zone)
 
 
 def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at: datetime) -> list[Reminder]:
@@ -49,17 +82,17 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
         company_default=settings.company.default_language,
         supported=supported_languages(settings.templates_dir),
     )
+    recipient = recipient_of(account, contact, settings)
     instants = [
-        step_instant(
-            invoice, step, timezone=settings.company.timezone, send_hour=settings.reminders.send_hour
-        )
+        step_instant(invoice, step, recipient=recipient, start=settings.reminders.send_window_start)
         for step in plan.steps
     ]
     past = [index for index, instant in enumerate(instants) if instant < at]
     catch_up = past[-1] if past else None
     created: list[Reminder] = []
     for index, (step, instant) in enumerate(zip(plan.steps, instants, strict=True)):
-        state, reason, planned_at = ReminderState.PLANNED, f"language {language} from {how}", instant
+        state, planned_at = ReminderState.PLANNED, instant
+        reason = f"language {language} from {how}; time zone {recipient.zone} from {recipient.zone_how}"
         if language is None:
             state, reason = ReminderState.PAUSED, f"no templates in the {how} language: a person must decide"
         elif index in past and index != catch_up:

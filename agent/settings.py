@@ -9,6 +9,7 @@ setup: a SQLite database, a Maildir inbox and a Maildir outbox inside the data d
 from __future__ import annotations
 
 import os
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -106,7 +107,10 @@ class LlmSettings(BaseModel):
 
 class ReminderSettings(BaseModel):
     default_plan: str = "standard"
-    send_hour: int = Field(default=9, ge=0, le=23, description="Local hour at which reminders go out")
+    send_window_start: time = Field(default=time(9, 0), description="Reminders go out from this local hour")
+    send_window_end: time = Field(
+        default=time(11, 0), description="to this one, on the customer's business days"
+    )
     balance_tolerance: Decimal = Field(
         default=Decimal("1.00"), description="Balances at or under this amount are never chased"
     )

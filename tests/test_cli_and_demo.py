@@ -145,14 +145,15 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
 def test_toml_file_is_read(tmp_path: Path) -> None:
     config = tmp_path / "relance.toml"
     config.write_text(
-        '[company]\nname = "Toml SARL"\ntimezone = "Europe/Berlin"\n[reminders]\nsend_hour = 10\n'
+        '[company]\nname = "Toml SARL"\ntimezone = "Europe/Berlin"\n'
+        '[reminders]\nsend_window_start = "10:00:00"\n'
     )
     result = runner.invoke(app, ["config", "show", "--json"], env={"RELANCE_CONFIG": str(config)})
     data = json.loads(result.stdout)
-    assert (data["company"]["name"], data["company"]["timezone"], data["reminders"]["send_hour"]) == (
+    assert (data["company"]["name"], data["company"]["timezone"], data["reminders"]["send_window_start"]) == (
         "Toml SARL",
         "Europe/Berlin",
-        10,
+        "10:00:00",
     )
 
 

@@ -229,7 +229,7 @@ def test_customer_reply_pauses_the_invoice_and_asks_finance(
     deliver(runtime, make_email(files=[("F-0800.pdf", invoice_pdf("F-2026-0800", "100.00"))]))
     agent.tick()
     deliver(runtime, reply_to_task(outbox, "Paul, paul@dupont.example, fr"))
-    agent.tick(datetime(2026, 11, 29, 8, 30, tzinfo=UTC))
+    agent.tick(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))
     reminder = next(m for m in outbox.messages() if m["To"] == "paul@dupont.example")
     deliver(
         runtime,

@@ -112,16 +112,16 @@ def test_dropped_files_are_imported_once_before_the_days_reminders(agent: Agent,
         "Date;Montant;Libellé\n28/11/2026;500,00;FA-2026-0777\n", encoding="utf-8"
     )
     (incoming / "garbage.csv").write_text("nothing useful\n", encoding="utf-8")
-    report = agent.tick(datetime(2026, 11, 29, 8, 5, tzinfo=UTC))  # the courtesy step is due this very tick
+    report = agent.tick(datetime(2026, 11, 27, 8, 5, tzinfo=UTC))  # the courtesy step is due this very tick
     assert report.dispatched == []  # the payment came in first: nothing was sent
     assert MaildirOutbox(runtime.settings.outbox_path).messages() == []
     with session_scope(runtime.engine) as session:
         assert session.get(Invoice, invoice_id).status == "paid"  # type: ignore[union-attr]
     base = runtime.settings.payments_dir
     assert list(incoming.iterdir()) == []
-    assert [p.name for p in (base / "imported").iterdir()] == ["20261129T080500Z-nightly.csv"]
+    assert [p.name for p in (base / "imported").iterdir()] == ["20261127T080500Z-nightly.csv"]
     failed = sorted(p.name for p in (base / "failed").iterdir())
-    assert failed == ["20261129T080500Z-garbage.csv", "20261129T080500Z-garbage.csv.reason.txt"]
-    reason = (base / "failed" / "20261129T080500Z-garbage.csv.reason.txt").read_text()
+    assert failed == ["20261127T080500Z-garbage.csv", "20261127T080500Z-garbage.csv.reason.txt"]
+    reason = (base / "failed" / "20261127T080500Z-garbage.csv.reason.txt").read_text()
     assert "not a CSV" in reason
     assert agent.tick(datetime(2026, 11, 30, 8, 5, tzinfo=UTC)).payment_files == []  # imported once

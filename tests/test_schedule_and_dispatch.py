@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -30,8 +31,79 @@ def test_steps_are_local_send_hour_across_daylight_saving(runtime: Runtime) -> N
     planned_invoice(runtime, due=date(2026, 3, 31))  # Paris leaves winter time on 29 March 2026
     with session_scope(runtime.engine) as session:
         instants = {r.step_name: r.planned_at for r in session.exec(select(Reminder))}
-    assert instants["courtesy"] == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # 09:00 CET
+    assert instants["courtesy"] == datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # Sat 28 -> Fri 27, 09:00 CET
     assert instants["due_today"] == datetime(2026, 3, 31, 7, 0, tzinfo=UTC)  # 09:00 CEST
+
+
+@pytest.mark.parametrize(
+    ("country", "language", "expected_due_step"),
+    [
+        (
+            "FR",
+            "fr",
+            datetime(2026, 12, 24, 8, 0, tzinfo=UTC),
+        ),  # due Fri 25 Dec (Christmas): back to Thu 24, 09:00 CET
+        ("GB", "en", datetime(2026, 12, 24, 9, 0, tzinfo=UTC)),  # the same day at 09:00 in London
+    ],
+)
+def test_holidays_and_time_zone_of_the_customer(
+    runtime: Runtime, country: str, language: str, expected_due_step: datetime
+) -> None:
+    planned_invoice(runtime, due=date(2026, 12, 25), country=country, language=language)
+    with session_scope(runtime.engine) as session:
+        rows = {r.step_name: r for r in session.exec(select(Reminder))}
+    assert rows["due_today"].planned_at == expected_due_step
+    # +7 calendar days = Fri 1 Jan (New Year's Day, a holiday in both): forward to Mon 4 Jan
+    assert rows["first_reminder"].planned_at.date() == date(2027, 1, 4)
+    assert f"time zone {'Europe/Paris' if country == 'FR' else 'Europe/London'} from country {country}" in (
+        rows["due_today"].reason or ""
+    )
+
+
+def test_german_holidays_are_not_french_ones(runtime: Runtime) -> None:
+    # 26 December is a public holiday in Germany (2. Weihnachtstag), not in France; 2026-12-26 is a Saturday,
+    # so use 2025-12-26 (a Friday).
+    runtime.clock.set(datetime(2025, 11, 1, tzinfo=UTC))
+    planned_invoice(runtime, name="Muster", number="R-1", due=date(2025, 12, 19), country="DE", language="de")
+    planned_invoice(runtime, name="Dupont", number="F-1", due=date(2025, 12, 19), country="FR", language="fr")
+    with session_scope(runtime.engine) as session:
+        first = {
+            r.invoice_id: r.planned_at.date()
+            for r in session.exec(select(Reminder).where(Reminder.step == 2))
+        }
+    assert sorted(first.values()) == [
+        date(2025, 12, 26),
+        date(2025, 12, 29),
+    ]  # FR sends on the 26th, DE waits
+
+
+def test_business_day_offsets(runtime: Runtime, tmp_path: Path) -> None:
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    (workflows / "standard.yaml").write_text(
+        "name: standard\nsteps:\n"
+        "  - {name: courtesy, offset_days: -3, days: business, template: courtesy}\n"
+        "  - {name: first_reminder, offset_days: 5, days: business, template: first_reminder}\n"
+    )
+    runtime.settings.workflows_dir = workflows
+    planned_invoice(runtime, due=date(2026, 12, 2))  # a Wednesday
+    with session_scope(runtime.engine) as session:
+        days = [r.planned_at.date() for r in session.exec(select(Reminder).order_by(Reminder.step))]
+    assert days == [date(2026, 11, 27), date(2026, 12, 9)]  # Fri before, and Wed a week later
+
+
+def test_a_step_due_at_night_waits_for_the_next_window(runtime: Runtime, settings: Settings) -> None:
+    planned_invoice(runtime, due=date(2026, 12, 2))
+    outbox = MaildirOutbox(settings.outbox_path)
+    night = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # Friday 23:30 in Paris
+    (result,) = dispatch_due(runtime.engine, settings, outbox, now=night)
+    assert (
+        result.state == "planned"
+        and result.reason == "outside the send window: moved to 2026-11-30 08:00 UTC"
+    )
+    assert outbox.messages() == []  # Monday 09:00 Paris, not Friday night, not the weekend
+    sent = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 30, 8, 1, tzinfo=UTC))
+    assert [r.state for r in sent] == ["sent"]
 
 
 def test_past_steps_are_skipped_with_a_reason_and_the_latest_caught_up_once(runtime: Runtime) -> None:
@@ -49,7 +121,7 @@ def test_past_steps_are_skipped_with_a_reason_and_the_latest_caught_up_once(runt
 def test_each_step_goes_out_once_in_the_frozen_language(runtime: Runtime, settings: Settings) -> None:
     planned_invoice(runtime, language="de", country="DE", due=date(2026, 12, 2))
     outbox = MaildirOutbox(settings.outbox_path)
-    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
     first = dispatch_due(runtime.engine, settings, outbox, now=at)
     again = dispatch_due(runtime.engine, settings, outbox, now=at)
     assert [d.state for d in first] == ["sent"] and again == []
@@ -61,7 +133,7 @@ def test_each_step_goes_out_once_in_the_frozen_language(runtime: Runtime, settin
 
 def test_payment_before_the_send_cancels_the_step(runtime: Runtime, settings: Settings) -> None:
     invoice_id = planned_invoice(runtime, number="F-2026-0001")
-    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
     with session_scope(runtime.engine) as session:
         payment = Payment(
             external_id="BANK-1",
@@ -89,7 +161,7 @@ def test_checks_right_before_sending(runtime: Runtime, settings: Settings) -> No
         invoice.paused, invoice.pause_reason = True, "dispute about delivery"
         session.add(invoice)
     outbox = MaildirOutbox(settings.outbox_path)
-    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 29, 8, 5, tzinfo=UTC))
+    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     assert result.state == "paused" and "dispute about delivery" in result.reason
     with session_scope(runtime.engine) as session:
         contact = session.exec(select(Contact)).one()
@@ -122,7 +194,7 @@ def test_two_dispatchers_on_one_database_never_both_send(runtime: Runtime, setti
     for index in range(12):
         planned_invoice(runtime, name=f"Customer {index}", number=f"F-{index}")
     outbox = SlowOutbox(settings.outbox_path)
-    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)  # the courtesy step of twelve invoices: 12 steps due
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)  # the courtesy step of twelve invoices: 12 steps due
     engines = [make_engine(settings.effective_database_url) for _ in range(2)]  # two "processes"
     threads = [
         threading.Thread(target=dispatch_due, args=(engine, settings, outbox), kwargs={"now": at})
@@ -156,7 +228,7 @@ def test_crash_between_send_and_mark_is_never_resent(
     runtime: Runtime, settings: Settings, crashing_sender: type[MaildirOutbox], outcome: str
 ) -> None:
     planned_invoice(runtime)
-    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
     with pytest.raises(KeyboardInterrupt):
         dispatch_due(runtime.engine, settings, crashing_sender(settings.outbox_path), now=at)
     assert states(runtime)["courtesy"] == "sending"
@@ -196,7 +268,7 @@ def test_account_with_net_credit_is_not_chased(runtime: Runtime, settings: Setti
             )
         )
     outbox = MaildirOutbox(settings.outbox_path)
-    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 29, 8, 5, tzinfo=UTC))
+    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     assert result.state == "skipped" and result.reason == "the account's net balance is a credit"
 
 
@@ -218,4 +290,4 @@ def test_after_a_gap_only_the_latest_due_step_goes_out(runtime: Runtime, setting
     with session_scope(runtime.engine) as session:
         reasons = [r.reason for r in session.exec(select(Reminder).where(Reminder.state == "skipped"))]
     why = "while relance was not running; only the latest due step (first_reminder) goes out"
-    assert reasons == [f"missed on 2026-11-29 {why}", f"missed on 2026-12-02 {why}"]
+    assert reasons == [f"missed on 2026-11-27 {why}", f"missed on 2026-12-02 {why}"]

@@ -45,7 +45,7 @@ def test_a_batch_goes_out_on_one_connection_as_one_thread_per_invoice(
     sender = SmtpSender(smtp_settings(smtp_server))
     try:
         for day in (
-            datetime(2026, 11, 29, 8, 5, tzinfo=UTC),
+            datetime(2026, 11, 27, 8, 5, tzinfo=UTC),
             datetime(2026, 12, 2, 8, 5, tzinfo=UTC),
             datetime(2026, 12, 9, 8, 5, tzinfo=UTC),
         ):
@@ -106,7 +106,7 @@ def test_crash_after_sending_is_resolved_from_the_sent_folder(
     runtime = Runtime.open(settings, clock)
     assert isinstance(runtime.sender, SentCopySender)
     planned_invoice(runtime)
-    at = datetime(2026, 11, 29, 8, 5, tzinfo=UTC)
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
     crashing = CrashAfterSmtp(SmtpSender(settings.outgoing), ImapInbox(mailbox), "Sent")
     with pytest.raises(KeyboardInterrupt):
         dispatch_due(runtime.engine, settings, crashing, now=at)

@@ -89,7 +89,7 @@ def test_smtp_with_starttls_and_login(
             ca_file=cert,
         )
     )
-    results = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 29, 8, 5, tzinfo=UTC))
+    results = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     sender.close()
     assert [r.state for r in results] == ["sent"]
     assert len(server.received.messages) == 1
@@ -111,7 +111,7 @@ def test_a_refused_login_fails_the_step_with_its_reason(
             ca_file=cert,
         )
     )
-    (result,) = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 29, 8, 5, tzinfo=UTC))
+    (result,) = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     sender.close()
     assert result.state == "failed" and "535" in result.reason  # the server's own words, kept on the step
     with session_scope(runtime.engine) as session:

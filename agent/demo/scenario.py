@@ -275,7 +275,7 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
         }
         day = START.date()
         while day <= END:
-            clock.set(datetime(day.year, day.month, day.day, 8, 30, tzinfo=UTC))
+            clock.set(datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC))  # inside every window
             if day in events:
                 events[day]()
             agent.tick()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import agent.models.types
+import agent.models.types  # noqa: F401  (custom column types, when a migration uses them)
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
