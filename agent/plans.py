@@ -39,6 +39,9 @@ class Plan(BaseModel):
         return self
 
 
+TASK_TEMPLATES = ("task_contact_request", "task_contact_confirmed", "task_reply_incomplete", "task_review")
+
+
 class PlanError(ValueError):
     pass
 
@@ -78,4 +81,9 @@ def check_plans(workflows_dir: Path, templates_dir: Path, languages: set[str]) -
                     problems.append(
                         f"plan {plan.name}, step {step.name}: no {language} template {step.template!r}"
                     )
+    # Task e-mails to finance go out in the company's language, which may be any supported one.
+    for language in sorted(languages):
+        for template in TASK_TEMPLATES:
+            if not (templates_dir / "email" / language / f"{template}.txt.j2").exists():
+                problems.append(f"task e-mails: no {language} template {template!r}")
     return problems

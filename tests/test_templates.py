@@ -1,0 +1,110 @@
+"""Every e-mail renders in every supported language, with the locale's own money and dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from agent.legal import legal_profile
+from agent.mail.maildir import MaildirOutbox
+from agent.models import Account, Contact, Invoice, Task
+from agent.plans import TASK_TEMPLATES
+from agent.settings import PROJECT_ROOT, Settings
+from agent.templating import render_email, supported_languages
+from tests.helpers import planned_invoice
+
+TEMPLATES = PROJECT_ROOT / "templates"
+LANGUAGES = sorted(supported_languages(TEMPLATES))
+REMINDERS = ("courtesy", "due_today", "first_reminder", "second_reminder", "final_notice")
+AT = datetime(2026, 12, 20, tzinfo=UTC)
+
+
+def test_the_seven_languages_are_there() -> None:
+    assert LANGUAGES == ["de", "en", "es", "fr", "it", "nl", "pt"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", REMINDERS)
+def test_reminders_render_with_the_locale(language: str, template: str) -> None:
+    invoice = Invoice(
+        account_id=1,
+        number="F-2026-0042",
+        issue_date=date(2026, 11, 2),
+        due_date=date(2026, 12, 2),
+        currency="EUR",
+        total_gross=Decimal("1234.56"),
+        amount_due=Decimal("1234.56"),
+        created_at=AT,
+    )
+    legal = legal_profile("FR", Decimal("2.15"))
+    rendered = render_email(
+        TEMPLATES,
+        template,
+        language,
+        {
+            "locale": language,
+            "company": Settings().company,
+            "account": Account(name="X", normalized_name="x"),
+            "invoice": invoice,
+            "contact_name": "Alex Martin",
+            "balance": Decimal("1234.56"),
+            "days_overdue": 18,
+            "legal": legal,
+        },
+    )
+    assert "F-2026-0042" in rendered.subject and "{{" not in rendered.text + rendered.subject
+    assert format_currency(Decimal("1234.56"), "EUR", locale=language) in rendered.text
+    assert format_date(date(2026, 12, 2), format="long", locale=language) in rendered.text
+    assert "Alex Martin" in rendered.text
+    if template == "final_notice":
+        assert format_decimal(Decimal("12.15"), locale=language) in rendered.text  # ECB 2.15 + 10 points (FR)
+        assert format_currency(Decimal("40"), "EUR", locale=language) in rendered.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", TASK_TEMPLATES)
+def test_task_mails_render_in_every_company_language(language: str, template: str) -> None:
+    task = Task(kind="contact_request", token="RL-0000ABCD", addressee="f@x.example", title="Contact needed")
+    invoice = Invoice(
+        account_id=1,
+        number="F-2026-0042",
+        issue_date=date(2026, 11, 2),
+        due_date=date(2026, 12, 2),
+        currency="EUR",
+        total_gross=Decimal("10"),
+        amount_due=Decimal("10"),
+        created_at=AT,
+    )
+    rendered = render_email(
+        TEMPLATES,
+        template,
+        language,
+        {
+            "company": Settings().company,
+            "task": task,
+            "account": Account(name="Acme", normalized_name="acme"),
+            "invoices": [invoice],
+            "contact": Contact(account_id=1, email="a@b.example", language="es"),
+            "missing": "e-mail",
+            "reasons": ["number is uncertain"],
+        },
+    )
+    assert rendered.subject.startswith("[relance RL-0000ABCD]") and "{{" not in rendered.text
+
+
+def test_a_spanish_customer_is_written_to_in_spanish(runtime, settings) -> None:  # type: ignore[no-untyped-def]
+    from agent.dispatch import dispatch_due
+
+    planned_invoice(runtime, country="ES", language="es", due=date(2026, 12, 2))
+    outbox = MaildirOutbox(settings.outbox_path)
+    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
+    assert result.state == "sent"
+    (message,) = outbox.messages()
+    assert message["Subject"] == "Recordatorio: factura F-1 con vencimiento el 2 de diciembre de 2026"
+    assert message["Content-Language"] == "es"
+    amount = format_currency(Decimal("1200.00"), "EUR", locale="es_ES")  # language + country: es_ES
+    assert amount == "1.200,00\u00a0€" and amount in message.get_body().get_content()
