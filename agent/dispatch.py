@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -25,8 +25,9 @@ from agent.ledger import account_net_balance, open_balance
 from agent.legal import legal_profile
 from agent.mail.compose import compose, domain_of, message_id_for
 from agent.mail.outgoing import Sender
-from agent.models import Account, Invoice, OutboundMessage, Reminder
+from agent.models import Account, Invoice, OutboundMessage, Reminder, SyncState
 from agent.models.reminder import ReminderState
+from agent.plans import PlanError, PlanStep, load_plan
 from agent.schedule import days_overdue, planned_until, recipient_of
 from agent.sendtime import in_window, next_window
 from agent.settings import Settings
@@ -55,13 +56,26 @@ def _reserve(session: Session, reminder_id: int, at: datetime) -> bool:
     return result.rowcount == 1
 
 
-def pre_send_check(session: Session, reminder: Reminder, settings: Settings) -> tuple[str, str] | None:
+def pre_send_check(
+    session: Session, reminder: Reminder, settings: Settings, now: datetime
+) -> tuple[str, str] | None:
     """None when the step may go out; otherwise the (state, reason) it must take instead."""
     invoice = session.get(Invoice, reminder.invoice_id)
     assert invoice is not None
     balance = open_balance(session, invoice)
     if balance <= settings.reminders.balance_tolerance:
         return ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}"
+    stale = stale_payment_data(session, settings, now)
+    if stale:  # stays planned: it goes out at the first tick after a fresh sync
+        return ReminderState.PLANNED, stale
+    step = plan_step(settings, reminder)
+    if step is None:
+        return ReminderState.PAUSED, f"plan {reminder.plan} has no step {reminder.step_name} any more"
+    if step.min_amount is not None and balance < step.min_amount:
+        return (
+            ReminderState.SKIPPED,
+            f"balance {balance} {invoice.currency} is under this step's minimum {step.min_amount}",
+        )
     if invoice.paused:
         return ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
     if account_net_balance(session, invoice.account_id) <= 0:
@@ -73,6 +87,28 @@ def pre_send_check(session: Session, reminder: Reminder, settings: Settings) -> 
         return ReminderState.PAUSED, (
             f"contact language is now {contact.language}, the step was planned in {reminder.language}"
         )
+    return None
+
+
+def plan_step(settings: Settings, reminder: Reminder) -> PlanStep | None:
+    try:
+        plan = load_plan(settings.workflows_dir, reminder.plan)
+    except PlanError:
+        return None
+    return next((step for step in plan.steps if step.name == reminder.step_name), None)
+
+
+def stale_payment_data(session: Session, settings: Settings, now: datetime) -> str | None:
+    """Why payment data is too old to chase anyone on, or None. No reminder on stale data."""
+    limit = settings.reminders.max_payment_sync_age_hours
+    if limit is None:
+        return None
+    synced = session.get(SyncState, "payments.last_sync")
+    if synced is None:
+        return "held: payments have never been synced"
+    age = now - synced.updated_at
+    if age > timedelta(hours=limit):
+        return f"held: payments were last synced {age.total_seconds() / 3600:.0f} h ago (limit {limit} h)"
     return None
 
 
@@ -210,18 +246,19 @@ def dispatch_due(
             reminder = session.get(Reminder, reminder_id)
             assert reminder is not None
             session.refresh(reminder)
-            verdict = pre_send_check(session, reminder, settings)
+            verdict = pre_send_check(session, reminder, settings, now)
             if verdict is not None:
                 reminder.state, reminder.reason = verdict
                 session.add(reminder)
-                audit.record(
-                    session,
-                    at=now,
-                    entity="reminder",
-                    entity_id=reminder_id,
-                    action=verdict[0],
-                    message=f"Step {reminder.step_name} not sent: {verdict[1]}",
-                )
+                if verdict[0] != ReminderState.PLANNED:  # a hold is retried every tick: its reason is enough
+                    audit.record(
+                        session,
+                        at=now,
+                        entity="reminder",
+                        entity_id=reminder_id,
+                        action=verdict[0],
+                        message=f"Step {reminder.step_name} not sent: {verdict[1]}",
+                    )
                 results.append(Dispatched(reminder_id, verdict[0], verdict[1]))
                 continue
             later = outside_window(session, reminder, settings, now)

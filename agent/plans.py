@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,9 @@ class PlanStep(BaseModel):
     )
     template: str
     tone: Literal["courteous", "professional", "firm"] = "courteous"
-    min_amount: str | None = Field(default=None, description="Skip the step under this balance")
+    min_amount: Decimal | None = Field(
+        default=None, description="Skip the step when the balance is under this amount (invoice currency)"
+    )
 
 
 class Plan(BaseModel):

@@ -114,6 +114,10 @@ class ReminderSettings(BaseModel):
     balance_tolerance: Decimal = Field(
         default=Decimal("1.00"), description="Balances at or under this amount are never chased"
     )
+    max_payment_sync_age_hours: int | None = Field(
+        default=None,
+        description="Hold reminders when payments were last synced longer ago than this (None: no check)",
+    )
     reference_rate: Decimal | None = Field(
         default=Decimal("2.15"),
         description="ECB main refinancing rate in percent, for late-payment interest in final notices",

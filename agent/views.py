@@ -94,7 +94,7 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
         invoice = session.get(Invoice, reminder.invoice_id)
         assert invoice is not None
         account = session.get(Account, invoice.account_id)
-        verdict = pre_send_check(session, reminder, settings)
+        verdict = pre_send_check(session, reminder, settings, max(now, reminder.planned_at))
         row: dict[str, Any] = {
             "reminder_id": reminder.id,
             "invoice": invoice.number,

@@ -291,3 +291,42 @@ def test_after_a_gap_only_the_latest_due_step_goes_out(runtime: Runtime, setting
         reasons = [r.reason for r in session.exec(select(Reminder).where(Reminder.state == "skipped"))]
     why = "while relance was not running; only the latest due step (first_reminder) goes out"
     assert reasons == [f"missed on 2026-11-27 {why}", f"missed on 2026-12-02 {why}"]
+
+
+def test_a_step_under_its_minimum_amount_is_skipped(
+    runtime: Runtime, settings: Settings, tmp_path: Path
+) -> None:
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    (workflows / "standard.yaml").write_text(
+        "name: standard\nsteps:\n"
+        "  - {name: courtesy, offset_days: -3, template: courtesy, min_amount: '500.00'}\n"
+        "  - {name: first_reminder, offset_days: 7, template: first_reminder}\n"
+    )
+    settings.workflows_dir = workflows
+    planned_invoice(runtime, amount="120.00", due=date(2026, 12, 2))
+    outbox = MaildirOutbox(settings.outbox_path)
+    (result,) = dispatch_due(runtime.engine, settings, outbox, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
+    assert result.state == "skipped"
+    assert result.reason == "balance 120.00 EUR is under this step's minimum 500.00"
+    assert outbox.messages() == []
+
+
+def test_stale_payment_data_holds_reminders_until_a_fresh_sync(runtime: Runtime, settings: Settings) -> None:
+    from agent.payments import mark_synced
+
+    settings.reminders.max_payment_sync_age_hours = 24
+    planned_invoice(runtime, due=date(2026, 12, 2))
+    outbox = MaildirOutbox(settings.outbox_path)
+    at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
+    (never,) = dispatch_due(runtime.engine, settings, outbox, now=at)
+    assert (never.state, never.reason) == ("planned", "held: payments have never been synced")
+    with session_scope(runtime.engine) as session:
+        mark_synced(session, datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+    (stale,) = dispatch_due(runtime.engine, settings, outbox, now=at)
+    assert stale.reason == "held: payments were last synced 48 h ago (limit 24 h)"
+    assert outbox.messages() == []
+    with session_scope(runtime.engine) as session:
+        mark_synced(session, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
+    (sent,) = dispatch_due(runtime.engine, settings, outbox, now=at)
+    assert sent.state == "sent" and len(outbox.messages()) == 1
