@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -21,14 +22,14 @@ from sqlmodel import Session, col, select
 from agent import audit
 from agent.accounts import valid_contact
 from agent.db import session_scope
-from agent.ledger import account_net_balance, open_balance
+from agent.ledger import account_in_credit, open_balance
 from agent.legal import legal_profile
 from agent.mail.compose import compose, domain_of, message_id_for
 from agent.mail.outgoing import Sender
-from agent.models import Account, Invoice, OutboundMessage, Reminder, SyncState
+from agent.models import Account, Contact, Invoice, OutboundMessage, Reminder, SyncState
 from agent.models.reminder import ReminderState
 from agent.plans import PlanError, PlanStep, load_plan
-from agent.schedule import days_overdue, planned_until, recipient_of
+from agent.schedule import days_overdue, recipient_of
 from agent.sendtime import in_window, next_window
 from agent.settings import Settings
 from agent.templating import locale_for, render_email
@@ -56,13 +57,31 @@ def _reserve(session: Session, reminder_id: int, at: datetime) -> bool:
     return result.rowcount == 1
 
 
-def pre_send_check(
-    session: Session, reminder: Reminder, settings: Settings, now: datetime
-) -> tuple[str, str] | None:
-    """None when the step may go out; otherwise the (state, reason) it must take instead."""
+@dataclass(frozen=True)
+class StepContext:
+    """What the checks and the e-mail of one step need, loaded once."""
+
+    invoice: Invoice
+    account: Account
+    contact: Contact | None
+    balance: Decimal
+
+
+def load_context(session: Session, reminder: Reminder) -> StepContext:
     invoice = session.get(Invoice, reminder.invoice_id)
     assert invoice is not None
-    balance = open_balance(session, invoice)
+    account = session.get(Account, invoice.account_id)
+    assert account is not None
+    return StepContext(
+        invoice, account, valid_contact(session, invoice.account_id), open_balance(session, invoice)
+    )
+
+
+def pre_send_check(
+    session: Session, reminder: Reminder, settings: Settings, now: datetime, context: StepContext
+) -> tuple[str, str] | None:
+    """None when the step may go out; otherwise the (state, reason) it must take instead."""
+    invoice, balance, contact = context.invoice, context.balance, context.contact
     if balance <= settings.reminders.balance_tolerance:
         return ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}"
     stale = stale_payment_data(session, settings, now)
@@ -78,9 +97,8 @@ def pre_send_check(
         )
     if invoice.paused:
         return ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
-    if account_net_balance(session, invoice.account_id) <= 0:
+    if account_in_credit(session, invoice.account_id):
         return ReminderState.SKIPPED, "the account's net balance is a credit"
-    contact = valid_contact(session, invoice.account_id)
     if contact is None:
         return ReminderState.PAUSED, "no valid contact for the account"
     if contact.language != reminder.language:
@@ -112,16 +130,10 @@ def stale_payment_data(session: Session, settings: Settings, now: datetime) -> s
     return None
 
 
-def outside_window(
-    session: Session, reminder: Reminder, settings: Settings, now: datetime
-) -> datetime | None:
+def outside_window(settings: Settings, now: datetime, context: StepContext) -> datetime | None:
     """None when `now` is inside the recipient's send window (their business day, their hours);
     otherwise the start of the next window."""
-    invoice = session.get(Invoice, reminder.invoice_id)
-    assert invoice is not None
-    account = session.get(Account, invoice.account_id)
-    assert account is not None
-    recipient = recipient_of(account, valid_contact(session, invoice.account_id), settings)
+    recipient = recipient_of(context.account, context.contact, settings)
     window = {
         "start": settings.reminders.send_window_start,
         "end": settings.reminders.send_window_end,
@@ -141,12 +153,11 @@ def _thread(session: Session, invoice_id: int) -> list[str]:
     return [m for m in sent if m]
 
 
-def build_reminder(session: Session, reminder: Reminder, settings: Settings, at: datetime) -> EmailMessage:
-    invoice = session.get(Invoice, reminder.invoice_id)
-    assert invoice is not None
-    account = session.get(Account, invoice.account_id)
-    contact = valid_contact(session, invoice.account_id)
-    assert account is not None and contact is not None
+def build_reminder(
+    session: Session, reminder: Reminder, settings: Settings, at: datetime, context: StepContext
+) -> EmailMessage:
+    invoice, account, contact = context.invoice, context.account, context.contact
+    assert contact is not None
     rendered = render_email(
         settings.templates_dir,
         reminder.template,
@@ -157,7 +168,7 @@ def build_reminder(session: Session, reminder: Reminder, settings: Settings, at:
             "account": account,
             "invoice": invoice,
             "contact_name": contact.name,
-            "balance": open_balance(session, invoice),
+            "balance": context.balance,
             "days_overdue": days_overdue(invoice, at),
             "legal": legal_profile(settings.company.country, settings.reminders.reference_rate),
         },
@@ -194,28 +205,49 @@ def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: dateti
     return results
 
 
+@dataclass(frozen=True)
+class DueStep:
+    """The few columns a dispatch run needs to know of each due step (not whole rows: memory stays
+    small however many steps are due at once)."""
+
+    id: int
+    invoice_id: int
+    step: int
+    step_name: str
+    planned_at: datetime
+
+
+def due_steps(session: Session, now: datetime) -> list[DueStep]:
+    statement = (
+        select(Reminder.id, Reminder.invoice_id, Reminder.step, Reminder.step_name, Reminder.planned_at)
+        .where(Reminder.state == ReminderState.PLANNED, col(Reminder.planned_at) <= now)
+        .order_by(col(Reminder.planned_at), col(Reminder.id))
+    )
+    return [DueStep(*row) for row in session.exec(statement)]
+
+
 def supersede_missed(engine: Engine, now: datetime) -> list[Dispatched]:
     """After a gap (service down, machine asleep), an invoice may have several steps due at once. Only
     the latest goes out: the customer gets one message, in the tone the plan has reached, not three in a
     minute. The older ones are skipped, each with its reason: caught up once, never dropped silently."""
     results: list[Dispatched] = []
     with session_scope(engine) as session:
-        latest: dict[int, Reminder] = {}
-        for reminder in planned_until(session, end=now):
-            current = latest.get(reminder.invoice_id)
-            if current is None or reminder.step > current.step:
-                latest[reminder.invoice_id] = reminder
-        for reminder in planned_until(session, end=now):
-            keep = latest[reminder.invoice_id]
-            if reminder.id == keep.id:
+        due = due_steps(session, now)
+        latest: dict[int, DueStep] = {}
+        for step in due:
+            if step.invoice_id not in latest or step.step > latest[step.invoice_id].step:
+                latest[step.invoice_id] = step
+        for step in due:
+            keep = latest[step.invoice_id]
+            if step.id == keep.id:
                 continue
             reason = (
-                f"missed on {reminder.planned_at:%Y-%m-%d} while relance was not running; "
+                f"missed on {step.planned_at:%Y-%m-%d} while relance was not running; "
                 f"only the latest due step ({keep.step_name}) goes out"
             )
             skipped = session.connection().execute(
                 update(Reminder)
-                .where(col(Reminder.id) == reminder.id, col(Reminder.state) == ReminderState.PLANNED)
+                .where(col(Reminder.id) == step.id, col(Reminder.state) == ReminderState.PLANNED)
                 .values(state=ReminderState.SKIPPED, reason=reason)
             )
             if skipped.rowcount == 1:
@@ -223,30 +255,64 @@ def supersede_missed(engine: Engine, now: datetime) -> list[Dispatched]:
                     session,
                     at=now,
                     entity="reminder",
-                    entity_id=reminder.id,
+                    entity_id=step.id,
                     action="skipped",
-                    message=f"Step {reminder.step_name} skipped: {reason}",
+                    message=f"Step {step.step_name} skipped: {reason}",
                 )
-                results.append(Dispatched(reminder.id or 0, ReminderState.SKIPPED, reason))
+                results.append(Dispatched(step.id, ReminderState.SKIPPED, reason))
     return results
+
+
+BATCH = 25  # steps reserved (and later marked) per transaction
+
+
+@dataclass(frozen=True)
+class Prepared:
+    reminder_id: int
+    message: EmailMessage
 
 
 def dispatch_due(
     engine: Engine, settings: Settings, sender: Sender, *, now: datetime, sent_mail: SentLookup | None = None
 ) -> list[Dispatched]:
+    """Send every due step once: per batch, reserve and re-check (one transaction), send, then record.
+
+    Each step is reserved and re-checked in a committed transaction before its e-mail leaves, and marked
+    sent only after; a crash in between leaves it `sending`, resolved by `resolve_interrupted`. Batching
+    only decides how many steps share those two transactions (a synchronous commit each)."""
     results = resolve_interrupted(engine, sent_mail, now)
     results += supersede_missed(engine, now)
     with session_scope(engine) as session:
-        due = [r.id for r in planned_until(session, end=now) if r.id is not None]
+        due = [step.id for step in due_steps(session, now)]
+    for start in range(0, len(due), BATCH):
+        prepared = _reserve_and_prepare(engine, settings, due[start : start + BATCH], now, results)
+        outcomes: list[tuple[Prepared, Exception | None]] = []
+        for item in prepared:
+            try:
+                sender.send(item.message)
+                outcomes.append((item, None))
+            except Exception as error:  # the step must not stay reserved forever: say what happened
+                log.exception("sending reminder %s failed", item.reminder_id)
+                outcomes.append((item, error))
+        results += _record(engine, outcomes, now)
+    return results
+
+
+def _reserve_and_prepare(
+    engine: Engine, settings: Settings, reminder_ids: list[int], now: datetime, results: list[Dispatched]
+) -> list[Prepared]:
+    """Reserve each step, re-check it, and render its e-mail, all in one transaction."""
     domain = domain_of(settings.company.collections_address)
-    for reminder_id in due:
-        with session_scope(engine) as session:
+    prepared: list[Prepared] = []
+    with session_scope(engine) as session:
+        for reminder_id in reminder_ids:
             if not _reserve(session, reminder_id, now):
                 continue  # another dispatcher took it, or its state changed since we looked
             reminder = session.get(Reminder, reminder_id)
             assert reminder is not None
             session.refresh(reminder)
-            verdict = pre_send_check(session, reminder, settings, now)
+            context = load_context(session, reminder)
+            verdict = pre_send_check(session, reminder, settings, now, context)
             if verdict is not None:
                 reminder.state, reminder.reason = verdict
                 session.add(reminder)
@@ -261,7 +327,7 @@ def dispatch_due(
                     )
                 results.append(Dispatched(reminder_id, verdict[0], verdict[1]))
                 continue
-            later = outside_window(session, reminder, settings, now)
+            later = outside_window(settings, now, context)
             if later is not None:  # due, but not a moment to write to this customer: the next window
                 reminder.state, reminder.planned_at = ReminderState.PLANNED, later
                 reminder.reason = f"outside the send window: moved to {later:%Y-%m-%d %H:%M} UTC"
@@ -270,31 +336,35 @@ def dispatch_due(
                 continue
             reminder.message_id = message_id_for("reminder", str(reminder_id), domain)
             session.add(reminder)
-            message = build_reminder(session, reminder, settings, now)
-        try:
-            sender.send(message)
-        except Exception as error:  # the step must not stay reserved forever: say what happened
-            log.exception("sending reminder %s failed", reminder_id)
-            with session_scope(engine) as session:
-                failed = session.get(Reminder, reminder_id)
-                assert failed is not None
-                failed.state, failed.reason = ReminderState.FAILED, f"send failed: {error}"
-                session.add(failed)
-            results.append(Dispatched(reminder_id, ReminderState.FAILED, str(error)))
-            continue
-        with session_scope(engine) as session:
-            sent = session.get(Reminder, reminder_id)
-            assert sent is not None
-            sent.state, sent.sent_at = ReminderState.SENT, now
-            sent.reason = f"sent to {message['To']} in {sent.language}"
-            session.add(sent)
+            prepared.append(Prepared(reminder_id, build_reminder(session, reminder, settings, now, context)))
+    return prepared
+
+
+def _record(
+    engine: Engine, outcomes: list[tuple[Prepared, Exception | None]], now: datetime
+) -> list[Dispatched]:
+    """Mark what was sent (and what failed, with the server's words) in one transaction."""
+    results: list[Dispatched] = []
+    with session_scope(engine) as session:
+        for item, error in outcomes:
+            reminder = session.get(Reminder, item.reminder_id)
+            assert reminder is not None
+            if error is not None:
+                reminder.state, reminder.reason = ReminderState.FAILED, f"send failed: {error}"
+                session.add(reminder)
+                results.append(Dispatched(item.reminder_id, ReminderState.FAILED, str(error)))
+                continue
+            recipient = str(item.message["To"])
+            reminder.state, reminder.sent_at = ReminderState.SENT, now
+            reminder.reason = f"sent to {recipient} in {reminder.language}"
+            session.add(reminder)
             session.add(
                 OutboundMessage(
-                    message_id=sent.message_id or "",
+                    message_id=reminder.message_id or "",
                     purpose="reminder",
-                    recipient=str(message["To"]),
-                    subject=str(message["Subject"]),
-                    language=sent.language,
+                    recipient=recipient,
+                    subject=str(item.message["Subject"]),
+                    language=reminder.language,
                     sent_at=now,
                 )
             )
@@ -302,10 +372,10 @@ def dispatch_due(
                 session,
                 at=now,
                 entity="invoice",
-                entity_id=sent.invoice_id,
+                entity_id=reminder.invoice_id,
                 action="reminder_sent",
-                message=f"Step {sent.step_name} sent to {message['To']} in {sent.language}",
-                reminder_id=reminder_id,
+                message=f"Step {reminder.step_name} sent to {recipient} in {reminder.language}",
+                reminder_id=item.reminder_id,
             )
-            results.append(Dispatched(reminder_id, ReminderState.SENT, sent.reason))
+            results.append(Dispatched(item.reminder_id, ReminderState.SENT, reminder.reason))
     return results

@@ -255,6 +255,17 @@ def apply_available_credits(session: Session, *, account_id: int, at: datetime, 
             apply_credit(session, credit_note=credit, at=at, tolerance=tolerance)
 
 
+def account_in_credit(session: Session, account_id: int) -> bool:
+    """True when the account's unused credit covers all it owes. Most accounts have no credit note at
+    all, and then the answer needs one query, not a balance per invoice."""
+    if (
+        session.exec(select(CreditNote.id).where(CreditNote.account_id == account_id).limit(1)).first()
+        is None
+    ):
+        return False
+    return account_net_balance(session, account_id) <= 0
+
+
 def account_net_balance(session: Session, account_id: int) -> Decimal:
     """Open invoices minus unused credit: an account whose net balance is a credit is never chased."""
     owed = sum((open_balance(session, i) for i in open_invoices(session, account_id)), ZERO)

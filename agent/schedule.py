@@ -150,15 +150,5 @@ def cancel_pending(session: Session, *, invoice_id: int, at: datetime, reason: s
     return len(pending)
 
 
-def planned_until(session: Session, *, end: datetime) -> list[Reminder]:
-    """Steps still planned at or before `end` (overdue ones included), in sending order."""
-    statement = (
-        select(Reminder)
-        .where(Reminder.state == ReminderState.PLANNED, col(Reminder.planned_at) <= end)
-        .order_by(col(Reminder.planned_at), col(Reminder.id))
-    )
-    return list(session.exec(statement))
-
-
 def days_overdue(invoice: Invoice, at: datetime) -> int:
     return max(0, (at.date() - invoice.due_date).days)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent.accounts import valid_contact
-from agent.dispatch import build_reminder, pre_send_check
+from agent.dispatch import build_reminder, load_context, pre_send_check
 from agent.ledger import account_net_balance, open_balance
 from agent.models import Account, AuditEvent, Document, InboundMessage, Invoice, Reminder, Task
 from agent.settings import Settings
@@ -94,7 +94,8 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
         invoice = session.get(Invoice, reminder.invoice_id)
         assert invoice is not None
         account = session.get(Account, invoice.account_id)
-        verdict = pre_send_check(session, reminder, settings, max(now, reminder.planned_at))
+        context = load_context(session, reminder)
+        verdict = pre_send_check(session, reminder, settings, max(now, reminder.planned_at), context)
         row: dict[str, Any] = {
             "reminder_id": reminder.id,
             "invoice": invoice.number,
@@ -114,6 +115,7 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
                 reminder.model_copy(update={"message_id": "<preview>"}),
                 settings,
                 max(now, reminder.planned_at),
+                context,
             )
             row |= {
                 "to": str(preview["To"]),

@@ -17,14 +17,25 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 @dataclass
 class Received:
+    """What the server accepted. With `parse=False` it keeps raw bytes only, as an MTA would: parsing in
+    the server's thread would compete (under the GIL) with the process being measured."""
+
+    parse: bool = True
+    keep: bool = True  # False: count only (a benchmark measures the sender's memory, not the server's)
+    count: int = 0
+    raw: list[bytes] = field(default_factory=list)
     messages: list[EmailMessage] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default
-        )
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
+        data = envelope.original_content or envelope.content
+        self.count += 1
+        if not self.keep:
+            return "250 OK"
+        self.raw.append(data)
+        if self.parse:
+            parsed = email.message_from_bytes(data, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self.messages.append(parsed)
         return "250 OK"
 
 
@@ -37,8 +48,15 @@ def _free_port() -> int:
 class SmtpServer:
     """Plain by default; with `tls_files` it requires STARTTLS, with `login` it requires authentication."""
 
-    def __init__(self, *, tls_files: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None):
-        self.received = Received()
+    def __init__(
+        self,
+        *,
+        tls_files: tuple[Path, Path] | None = None,
+        login: tuple[str, str] | None = None,
+        parse: bool = True,
+        keep: bool = True,
+    ):
+        self.received = Received(parse=parse, keep=keep)
         self.port = _free_port()
         options: dict[str, Any] = {}
         if tls_files:
