@@ -125,3 +125,29 @@ def test_totals_under_a_header_row_and_vat_ids_are_not_amounts() -> None:
         Decimal("104.90"),
         Decimal("104.90"),
     )
+
+
+def test_form_layout_with_title_line_number_and_labelled_fields() -> None:
+    text = "\n".join(
+        [
+            "   Handelsrechnung (380)                                  14.03.2026   Nr. HR-2026-77   vom",
+            "     Währung:                                             EUR",
+            "     Käufer/Leistungsempfänger",
+            "     Anschrift:                                           Kundenweg 4",
+            "     Name:                                                Beispiel Handel GmbH",
+            "",
+            "     Gesamtbetrag                                         119,00",
+        ]
+    )
+    document = extract_from_text(text)
+    assert document.number == "HR-2026-77" and document.confidence["number"] == 0.8
+    assert document.customer.name == "Beispiel Handel GmbH"
+
+
+def test_a_contact_line_and_a_salutation_are_not_the_name() -> None:
+    contact_first = (
+        "FACTURE N° F-9\nAcheteur\nContact : Service achats\nSARL Les Trois Chênes\n12 rue Haute\n"
+    )
+    assert extract_from_text(contact_first).customer.name == "SARL Les Trois Chênes"
+    salutation = "RECHNUNG Nr. R-5\nRechnungsempfänger\nHerrn\nMax Beispiel\nHauptstraße 1\n"
+    assert extract_from_text(salutation).customer.name == "Herrn Max Beispiel"

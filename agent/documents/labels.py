@@ -15,7 +15,7 @@ CREDIT_NOTE_TITLES = (
 INVOICE_TITLES = r"facture|invoice|rechnung|factura|fattura|factuur|fatura"
 
 NUMBER = (
-    r"(?:facture|avoir|invoice|credit\s*note|rechnung|gutschrift|factura|fattura|factuur|fatura"
+    r"(?:facture|affactur[ée]e|avoir|invoice|credit\s*note|rechnung|gutschrift|factura|fattura|factuur|fatura"
     r"|nota de cr[ée]dito|nota di credito|creditnota)\s*(?:n[°ºo]\.?|nr\.?|no\.?|number|nummer|num[ée]ro|#)"
     r"|(?:n[°ºo]|num[ée]ro|number|no\.?)\s*(?:de\s+|d['’]\s*)?(?:la\s+)?(?:facture|avoir|invoice)"
     r"|rechnungs-?\s*(?:nr\.?|nummer)|gutschrifts-?\s*(?:nr\.?|nummer)|invoice\s*(?:id|ref(?:erence)?)"
@@ -55,7 +55,8 @@ AMOUNT_DUE = (
 )
 PREPAID = r"acompte|d[ée]j[àa] (?:pay[ée]|r[ée]gl[ée])|prepaid|deposit|already paid|anzahlung|bereits bezahlt"
 CUSTOMER_BLOCK = (
-    r"factur[ée] [àa]|adresse (?:du|de) client|adresse de facturation|destinataire|client|bill(?:ed)?\s*to"
+    r"factur[ée] [àa]|adresse (?:du|de) client|adresse de facturation|destinataire|acheteur|client"
+    r"|k[äa]ufer(?:\s*/\s*leistungsempf[äa]nger)?|leistungsempf[äa]nger|buyer|bill(?:ed)?\s*to"
     r"|invoice\s*to|sold\s*to|customer|rechnungs(?:empf[äa]nger|adresse)|kunde|cliente|facturar a"
     r"|klant|factuuradres|faturar a"
 )
@@ -102,3 +103,14 @@ COUNTRY_NAMES = {
     "IE": r"ireland",
     "LU": r"luxembourg",
 }
+
+# A number marker on the document's title line ("Handelsrechnung ... Nr. TX-471102", "INVOICE # 42").
+TITLE_WORD = r"\w*(?:rechnung|gutschrift)\b|\b(?:facture|avoir|invoice|factura|fattura|factuur|fatura)\b"
+NUMBER_MARKER = r"(?<![\w])(?:nr\.?|n[°º]|no\.|#|number|nummer|num[ée]ro)\s*[:.]?\s*"
+# Lines that open an address block but are not the company's name.
+PERSON_LINE = r"^(?:contact|attn|attention|[àa] l['’]attention|z\.\s*hd\.?|c/o)\b"
+FIELD_PREFIX = r"^(?:name|nom|raison sociale|firma|company|soci[ée]t[ée])\s*:\s*"
+SALUTATION = (
+    r"^(?:herrn?|frau|firma|m\.|mme|mlle|monsieur|madame|mr\.?|mrs\.?|ms\.?|sr\.|sra\.|sig\.(?:ra)?"
+    r"|dhr\.|mevr\.)$"
+)

@@ -147,6 +147,21 @@ def find_vat_ids(text: str) -> list[tuple[str, int]]:
     return found
 
 
+def number_on_title_line(lines: list[str]) -> Found | None:
+    """'Handelsrechnung (380)  30.10.2019  Nr. TX-471102': a number marker on the line that names the
+    document, near the top. Used when no number label matched."""
+    title = re.compile(labels.TITLE_WORD, re.IGNORECASE)
+    marker = re.compile(labels.NUMBER_MARKER, re.IGNORECASE)
+    for index, line in enumerate(lines[:30]):
+        if not title.search(line):
+            continue
+        for found in marker.finditer(line):
+            value = NUMBER_VALUE.match(line[found.end() :])
+            if value and not DATE_RE.fullmatch(value.group(0)):
+                return Found(value.group(0), index, 0.8)
+    return None
+
+
 def customer_block(lines: list[str]) -> tuple[list[str], int] | None:
     """The lines of the addressee block under a 'Bill to' / 'Client' / 'Kunde' label, in its column."""
     label_re = _label_re(labels.CUSTOMER_BLOCK)
@@ -160,14 +175,33 @@ def customer_block(lines: list[str]) -> tuple[list[str], int] | None:
             block.append(same_line)
         for following in lines[index + 1 : index + 8]:
             cell = _column_slice(following, label.start()).strip()
+            if cell.endswith(":"):  # a field label ("Name:") whose value stands in the next column
+                rest = following[following.find(cell) + len(cell) :].strip()
+                cell = f"{cell} {GAP.split(rest, maxsplit=1)[0]}".strip() if rest else cell
             if not cell:
                 if block:
                     break
                 continue
             block.append(cell)
+        block = _name_first(block)
         if block:
             return block, index
     return None
+
+
+def _name_first(block: list[str]) -> list[str]:
+    """Put the name first: a labelled name field anywhere in the block ("Name: X") wins; otherwise drop
+    a contact-person line that opens the block, and join a lone salutation ("Herrn") to the name."""
+    field = re.compile(labels.FIELD_PREFIX, re.IGNORECASE)
+    for index, line in enumerate(block):
+        if field.match(line) and field.sub("", line).strip():
+            return [field.sub("", line).strip(), *block[:index], *block[index + 1 :]]
+    person = re.compile(labels.PERSON_LINE, re.IGNORECASE)
+    while block and person.match(block[0]):
+        block = block[1:]
+    if len(block) > 1 and re.match(labels.SALUTATION, block[0].strip(), re.IGNORECASE):
+        block = [f"{block[0].strip()} {block[1].strip()}", *block[2:]]
+    return [line for line in block if line]
 
 
 def _party_from_block(block: list[str]) -> Party:
@@ -197,7 +231,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     language = detect_language(text)
     document_type, confidence["document_type"] = detect_type(lines)
 
-    number = find_after_label(lines, labels.NUMBER, NUMBER_VALUE)
+    number = find_after_label(lines, labels.NUMBER, NUMBER_VALUE) or number_on_title_line(lines)
     issue = find_after_label(lines, labels.ISSUE_DATE, DATE_RE)
     due = find_after_label(lines, labels.DUE_DATE, DATE_RE)
     month_first = language == "en" and "$" in text
