@@ -151,3 +151,13 @@ def test_a_contact_line_and_a_salutation_are_not_the_name() -> None:
     assert extract_from_text(contact_first).customer.name == "SARL Les Trois Chênes"
     salutation = "RECHNUNG Nr. R-5\nRechnungsempfänger\nHerrn\nMax Beispiel\nHauptstraße 1\n"
     assert extract_from_text(salutation).customer.name == "Herrn Max Beispiel"
+
+
+def test_a_misread_tax_never_changes_the_printed_gross() -> None:
+    text = (
+        "FACTURE N° F-77\nDate : 01/02/2026\nÉchéance : 03/03/2026\nClient : Alpha SARL\n"
+        "Total HT 100,00 EUR\nTVA 1\nTotal TTC 100,00 EUR\n"
+    )
+    document = validate(extract_from_text(text))
+    assert document.total_gross == Decimal("100.00")  # as printed, not net + a misread tax
+    assert document.confidence["total_gross"] < 0.8 and document.confidence["amount_due"] < 0.8

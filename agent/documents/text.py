@@ -260,10 +260,8 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     due_found = find_after_label(lines, labels.AMOUNT_DUE, AMOUNT_RE, below=1, last=True)
     gross, net, tax = _amount_value(gross_found), _amount_value(net_found), _amount_value(tax_found)
     amount_due = _amount_value(due_found)
-    if net is not None and tax is not None and gross is not None and net + tax != gross:
-        if net + tax > gross and gross == net:
-            gross = net + tax  # "Total" matched the net line: the sum is the printed truth
-        warnings.append(f"net {net} + tax {tax} != gross {gross}")
+    # A mismatch of net + tax and gross is left as printed: validation lowers the confidence and the
+    # document goes to a person. "Correcting" the gross from a misread tax would invent an amount.
     if gross is None and net is not None and tax is not None:
         gross = net + tax
         warnings.append("gross computed as net + tax")
