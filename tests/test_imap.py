@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -43,6 +44,21 @@ def imap_runtime(tmp_path: Path, mailbox: MailboxSettings, clock: FixedClock) ->
     runtime = Runtime.open(Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=mailbox), clock)
     yield runtime
     runtime.engine.dispose()
+
+
+def service_env(mailbox: MailboxSettings) -> dict[str, str]:
+    """The environment of a `relance run` process reading this test mailbox (and nothing of the caller's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    return env | {
+        "RELANCE_CONFIG": "/nonexistent/relance.toml",
+        "RELANCE_MAILBOX__KIND": "imap",
+        "RELANCE_MAILBOX__HOST": "127.0.0.1",
+        "RELANCE_MAILBOX__PORT": str(mailbox.port),
+        "RELANCE_MAILBOX__SECURITY": "none",
+        "RELANCE_MAILBOX__USER": mailbox.user or "",
+        "RELANCE_MAILBOX__PASSWORD": PASSWORD,
+        "RELANCE_COMPANY__FINANCE_ADDRESS": "compta@supplier.example",
+    }
 
 
 def client_for(mailbox: MailboxSettings) -> IMAPClient:
@@ -233,22 +249,11 @@ def _first_tick_done(database: Path) -> bool:
 
 def test_the_service_wakes_up_on_idle(tmp_path: Path, mailbox: MailboxSettings) -> None:
     """`relance run` with a 10-minute interval still handles new mail within seconds, through IDLE."""
-    import os
     import signal
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
-    env |= {
-        "RELANCE_CONFIG": "/nonexistent/relance.toml",
-        "RELANCE_MAILBOX__KIND": "imap",
-        "RELANCE_MAILBOX__HOST": "127.0.0.1",
-        "RELANCE_MAILBOX__PORT": str(mailbox.port),
-        "RELANCE_MAILBOX__SECURITY": "none",
-        "RELANCE_MAILBOX__USER": mailbox.user or "",
-        "RELANCE_MAILBOX__PASSWORD": PASSWORD,
-        "RELANCE_COMPANY__FINANCE_ADDRESS": "compta@supplier.example",
-    }
+    env = service_env(mailbox)
     service = subprocess.Popen(
         [sys.executable, "-m", "agent", "run", "--data-dir", str(tmp_path / "data"), "--interval", "600"],
         cwd=Path(__file__).resolve().parents[1],
@@ -293,17 +298,7 @@ def test_killed_mid_run_then_restarted_processes_each_message_exactly_once(
                 files=[(f"F-{index}.pdf", invoice_pdf(f"F-2026-3{index:03d}", "10.00"))],
             ),
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
-    env |= {
-        "RELANCE_CONFIG": "/nonexistent/relance.toml",
-        "RELANCE_MAILBOX__KIND": "imap",
-        "RELANCE_MAILBOX__HOST": "127.0.0.1",
-        "RELANCE_MAILBOX__PORT": str(mailbox.port),
-        "RELANCE_MAILBOX__SECURITY": "none",
-        "RELANCE_MAILBOX__USER": mailbox.user or "",
-        "RELANCE_MAILBOX__PASSWORD": PASSWORD,
-        "RELANCE_COMPANY__FINANCE_ADDRESS": "compta@supplier.example",
-    }
+    env = service_env(mailbox)
     command = [sys.executable, "-m", "agent", "run", "--data-dir", str(tmp_path / "data"), "--interval", "1"]
     project = Path(__file__).resolve().parents[1]
 
