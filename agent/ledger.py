@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.documents.schema import ExtractedDocument
-from agent.models import Allocation, CreditNote, Document, Invoice
+from agent.models import Allocation, CreditNote, Document, Invoice, Payment
 from agent.models.ledger import InvoiceStatus
 
 ZERO = Decimal("0.00")
@@ -245,29 +245,103 @@ def apply_credit(
     return made
 
 
+def payment_remaining(session: Session, payment: Payment) -> Decimal:
+    used = session.exec(select(Allocation.amount).where(Allocation.payment_id == payment.id)).all()
+    return payment.amount - sum(used, ZERO)
+
+
+def apply_payment_credit(session: Session, *, payment: Payment, at: datetime, tolerance: Decimal) -> None:
+    """An overpayment is account credit: what is left of it goes to the customer's open invoices, oldest
+    due first, each allocation explained; the rest stays on the account for the next invoice."""
+    if payment.account_id is None:
+        return
+    remaining = payment_remaining(session, payment)
+    for invoice in open_invoices(session, payment.account_id):
+        if remaining <= ZERO:
+            break
+        if invoice.currency != payment.currency:
+            continue
+        amount = min(open_balance(session, invoice), remaining)
+        if amount <= ZERO:
+            continue
+        allocation = Allocation(
+            invoice_id=invoice.id or 0,
+            payment_id=payment.id,
+            amount=amount,
+            created_at=at,
+            explanation=f"{amount} {payment.currency} left over from payment {payment.external_id} "
+            f"({payment.received_on}, an overpayment) applied to invoice {invoice.number} "
+            "(oldest open invoice of the customer)",
+        )
+        session.add(allocation)
+        session.flush()
+        audit.record(
+            session,
+            at=at,
+            entity="invoice",
+            entity_id=invoice.id,
+            action="payment_credit_applied",
+            message=allocation.explanation,
+            payment_id=payment.id,
+            amount=str(amount),
+        )
+        remaining -= amount
+        refresh_status(session, invoice, tolerance=tolerance, at=at)
+    if remaining > ZERO:
+        audit.record(
+            session,
+            at=at,
+            entity="payment",
+            entity_id=payment.id,
+            action="credit_left",
+            message=f"{remaining} {payment.currency} of payment {payment.external_id} stays on the account "
+            "as credit for the next invoice",
+            amount=str(remaining),
+        )
+
+
+def _payments_with_credit(session: Session, account_id: int) -> list[Payment]:
+    payments = session.exec(
+        select(Payment)
+        .where(Payment.account_id == account_id, Payment.status == "overpaid")
+        .order_by(col(Payment.id))
+    ).all()
+    return [p for p in payments if payment_remaining(session, p) > ZERO]
+
+
 def apply_available_credits(session: Session, *, account_id: int, at: datetime, tolerance: Decimal) -> None:
-    """Use credit left on the account (oldest credit note first) against its open invoices."""
+    """Use credit left on the account (credit notes, then overpayments, oldest first) on its open invoices."""
     credits = session.exec(
         select(CreditNote).where(CreditNote.account_id == account_id).order_by(col(CreditNote.id))
     ).all()
     for credit in credits:
         if credit_remaining(session, credit) > ZERO:
             apply_credit(session, credit_note=credit, at=at, tolerance=tolerance)
+    for payment in _payments_with_credit(session, account_id):
+        apply_payment_credit(session, payment=payment, at=at, tolerance=tolerance)
 
 
 def account_in_credit(session: Session, account_id: int) -> bool:
-    """True when the account's unused credit covers all it owes. Most accounts have no credit note at
-    all, and then the answer needs one query, not a balance per invoice."""
-    if (
-        session.exec(select(CreditNote.id).where(CreditNote.account_id == account_id).limit(1)).first()
-        is None
-    ):
+    """True when the account's unused credit covers all it owes. Most accounts have neither a credit
+    note nor an overpayment, and then the answer needs two small queries, not a balance per invoice."""
+    has_credit_note = session.exec(
+        select(CreditNote.id).where(CreditNote.account_id == account_id).limit(1)
+    ).first()
+    has_overpayment = session.exec(
+        select(Payment.id).where(Payment.account_id == account_id, Payment.status == "overpaid").limit(1)
+    ).first()
+    if has_credit_note is None and has_overpayment is None:
         return False
     return account_net_balance(session, account_id) <= 0
 
 
 def account_net_balance(session: Session, account_id: int) -> Decimal:
-    """Open invoices minus unused credit: an account whose net balance is a credit is never chased."""
+    """Open invoices minus unused credit (credit notes and overpayments): an account whose net balance is
+    a credit is never chased."""
     owed = sum((open_balance(session, i) for i in open_invoices(session, account_id)), ZERO)
     credits = session.exec(select(CreditNote).where(CreditNote.account_id == account_id)).all()
-    return owed - sum((credit_remaining(session, c) for c in credits), ZERO)
+    unused_notes = sum((credit_remaining(session, c) for c in credits), ZERO)
+    unused_payments = sum(
+        (payment_remaining(session, p) for p in _payments_with_credit(session, account_id)), ZERO
+    )
+    return owed - unused_notes - unused_payments

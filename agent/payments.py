@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from agent import audit
 from agent.accounts import normalize_name
 from agent.documents.parsing import parse_amount, parse_date
-from agent.ledger import open_balance, open_invoices, refresh_status
+from agent.ledger import apply_payment_credit, open_balance, open_invoices, refresh_status
 from agent.models import Account, Allocation, Invoice, Payment, SyncState
 from agent.models.ledger import InvoiceStatus
 
@@ -156,15 +156,10 @@ def record_payment(session: Session, payment: Payment, *, at: datetime, toleranc
     if not invoices:
         payment.status = "unmatched"
     elif remaining > 0:
-        payment.status = "overpaid"
-        audit.record(
-            session,
-            at=at,
-            entity="payment",
-            entity_id=payment.id,
-            action="overpayment",
-            message=f"{remaining} {payment.currency} more than the invoices' balance: left for finance",
-        )
+        payment.status = "overpaid"  # the remainder is account credit: other open invoices, then the next one
+        session.add(payment)
+        session.flush()
+        apply_payment_credit(session, payment=payment, at=at, tolerance=tolerance)
     else:
         payment.status = "matched"
     session.add(payment)

@@ -125,3 +125,56 @@ def test_dropped_files_are_imported_once_before_the_days_reminders(agent: Agent,
     reason = (base / "failed" / "20261127T080500Z-garbage.csv.reason.txt").read_text()
     assert "not a CSV" in reason
     assert agent.tick(datetime(2026, 11, 30, 8, 5, tzinfo=UTC)).payment_files == []  # imported once
+
+
+def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
+    from datetime import UTC, datetime
+
+    from agent.ledger import account_in_credit, account_net_balance, apply_available_credits, open_balance
+    from agent.models import Allocation
+    from agent.payments import record_payment
+    from tests.helpers import make_account, make_invoice
+
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    with session_scope(runtime.engine) as session:
+        account = make_account(session, "Overpayer", at=at)
+        first = make_invoice(session, account, "OP-2026-001", "100.00", due=date(2026, 11, 30), at=at)
+        second = make_invoice(session, account, "OP-2026-002", "80.00", due=date(2026, 12, 20), at=at)
+        payment = Payment(
+            external_id="BANK-OP1",
+            received_on=date(2026, 12, 4),
+            amount=Decimal("150.00"),
+            currency="EUR",
+            reference="OP-2026-001",
+            created_at=at,
+        )
+        session.add(payment)
+        session.flush()
+        record_payment(session, payment, at=at, tolerance=Decimal("1.00"))
+        assert payment.status == "overpaid" and first.status == "paid"
+        assert open_balance(session, second) == Decimal("30.00")  # the extra 50.00 went to the next invoice
+        explanations = [
+            a.explanation for a in session.exec(select(Allocation).where(Allocation.invoice_id == second.id))
+        ]
+        assert explanations == [
+            "50.00 EUR left over from payment BANK-OP1 (2026-12-04, an overpayment) applied to "
+            "invoice OP-2026-002 (oldest open invoice of the customer)"
+        ]
+
+        big = Payment(
+            external_id="BANK-OP2",
+            received_on=date(2026, 12, 5),
+            amount=Decimal("130.00"),
+            currency="EUR",
+            reference="OP-2026-002",
+            created_at=at,
+        )
+        session.add(big)
+        session.flush()
+        record_payment(session, big, at=at, tolerance=Decimal("1.00"))  # 30.00 due, 100.00 too much
+        assert second.status == "paid" and account_in_credit(session, account.id or 0)
+        third = make_invoice(session, account, "OP-2026-003", "70.00", due=date(2027, 1, 15), at=at)
+        apply_available_credits(session, account_id=account.id or 0, at=at, tolerance=Decimal("1.00"))
+        assert third.status == "paid"  # the credit left on the account settled the next invoice
+        assert account_net_balance(session, account.id or 0) == Decimal("-30.00")  # 100 - 70 still on account
+        assert account_in_credit(session, account.id or 0)
