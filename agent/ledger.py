@@ -7,6 +7,7 @@ invoices; what is left stays on the account and is used by the next invoice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -184,37 +185,35 @@ def _record_credit_note(
     return Recorded("credit_note", credit.id or 0, "created")
 
 
-def apply_credit(
-    session: Session, *, credit_note: CreditNote, at: datetime, tolerance: Decimal
-) -> list[Allocation]:
-    """Apply what is left of a credit note: referenced invoice first, then oldest due first."""
-    remaining = credit_remaining(session, credit_note)
-    invoices = open_invoices(session, credit_note.account_id)
-    invoices = [i for i in invoices if i.currency == credit_note.currency]
-    referenced = [
-        i for i in invoices if credit_note.referenced_invoice and i.number == credit_note.referenced_invoice
-    ]
-    ordered = referenced + [i for i in invoices if i not in referenced]
-    made: list[Allocation] = []
-    for invoice in ordered:
+def allocate(
+    session: Session,
+    *,
+    invoices: list[Invoice],
+    available: Decimal,
+    explain: Callable[[Decimal, Invoice], str],
+    action: str,
+    at: datetime,
+    tolerance: Decimal,
+    credit_note: CreditNote | None = None,
+    payment: Payment | None = None,
+) -> tuple[Decimal, list[Allocation]]:
+    """Apply up to `available` to `invoices`, in the order given. Each allocation carries its reason in
+    words (also the audit line); each invoice's status is refreshed after its cause is written, so paid or
+    credited invoices lose their pending steps in this transaction. Returns what is left and what was made."""
+    remaining, made = available, []
+    for invoice in invoices:
         if remaining <= ZERO:
             break
-        balance = open_balance(session, invoice)
-        amount = min(balance, remaining)
+        amount = min(open_balance(session, invoice), remaining)
         if amount <= ZERO:
             continue
-        why = (
-            "referenced by the credit note"
-            if invoice in referenced
-            else "oldest open invoice of the customer"
-        )
         allocation = Allocation(
             invoice_id=invoice.id or 0,
-            credit_note_id=credit_note.id,
+            credit_note_id=credit_note.id if credit_note else None,
+            payment_id=payment.id if payment else None,
             amount=amount,
             created_at=at,
-            explanation=f"{amount} {credit_note.currency} of credit note {credit_note.number} applied to "
-            f"invoice {invoice.number} ({why})",
+            explanation=explain(amount, invoice),
         )
         session.add(allocation)
         session.flush()
@@ -223,14 +222,50 @@ def apply_credit(
             at=at,
             entity="invoice",
             entity_id=invoice.id,
-            action="credit_applied",
+            action=action,
             message=allocation.explanation,
-            credit_note_id=credit_note.id,
             amount=str(amount),
+            credit_note_id=credit_note.id if credit_note else None,
+            payment_id=payment.id if payment else None,
         )
         made.append(allocation)
         remaining -= amount
         refresh_status(session, invoice, tolerance=tolerance, at=at)
+    return remaining, made
+
+
+def apply_credit(
+    session: Session, *, credit_note: CreditNote, at: datetime, tolerance: Decimal
+) -> list[Allocation]:
+    """Apply what is left of a credit note: referenced invoice first, then oldest due first."""
+    invoices = open_invoices(session, credit_note.account_id)
+    invoices = [i for i in invoices if i.currency == credit_note.currency]
+    referenced = [
+        i for i in invoices if credit_note.referenced_invoice and i.number == credit_note.referenced_invoice
+    ]
+    ordered = referenced + [i for i in invoices if i not in referenced]
+
+    def explain(amount: Decimal, invoice: Invoice) -> str:
+        why = (
+            "referenced by the credit note"
+            if invoice in referenced
+            else "oldest open invoice of the customer"
+        )
+        return (
+            f"{amount} {credit_note.currency} of credit note {credit_note.number} applied to "
+            f"invoice {invoice.number} ({why})"
+        )
+
+    remaining, made = allocate(
+        session,
+        invoices=ordered,
+        available=credit_remaining(session, credit_note),
+        explain=explain,
+        action="credit_applied",
+        at=at,
+        tolerance=tolerance,
+        credit_note=credit_note,
+    )
     if remaining > ZERO:
         audit.record(
             session,
@@ -255,38 +290,25 @@ def apply_payment_credit(session: Session, *, payment: Payment, at: datetime, to
     due first, each allocation explained; the rest stays on the account for the next invoice."""
     if payment.account_id is None:
         return
-    remaining = payment_remaining(session, payment)
-    for invoice in open_invoices(session, payment.account_id):
-        if remaining <= ZERO:
-            break
-        if invoice.currency != payment.currency:
-            continue
-        amount = min(open_balance(session, invoice), remaining)
-        if amount <= ZERO:
-            continue
-        allocation = Allocation(
-            invoice_id=invoice.id or 0,
-            payment_id=payment.id,
-            amount=amount,
-            created_at=at,
-            explanation=f"{amount} {payment.currency} left over from payment {payment.external_id} "
+    invoices = [i for i in open_invoices(session, payment.account_id) if i.currency == payment.currency]
+
+    def explain(amount: Decimal, invoice: Invoice) -> str:
+        return (
+            f"{amount} {payment.currency} left over from payment {payment.external_id} "
             f"({payment.received_on}, an overpayment) applied to invoice {invoice.number} "
-            "(oldest open invoice of the customer)",
+            "(oldest open invoice of the customer)"
         )
-        session.add(allocation)
-        session.flush()
-        audit.record(
-            session,
-            at=at,
-            entity="invoice",
-            entity_id=invoice.id,
-            action="payment_credit_applied",
-            message=allocation.explanation,
-            payment_id=payment.id,
-            amount=str(amount),
-        )
-        remaining -= amount
-        refresh_status(session, invoice, tolerance=tolerance, at=at)
+
+    remaining, _made = allocate(
+        session,
+        invoices=invoices,
+        available=payment_remaining(session, payment),
+        explain=explain,
+        action="payment_credit_applied",
+        at=at,
+        tolerance=tolerance,
+        payment=payment,
+    )
     if remaining > ZERO:
         audit.record(
             session,

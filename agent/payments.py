@@ -20,11 +20,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from agent import audit
 from agent.accounts import normalize_name
 from agent.documents.parsing import parse_amount, parse_date
-from agent.ledger import apply_payment_credit, open_balance, open_invoices, refresh_status
-from agent.models import Account, Allocation, Invoice, Payment, SyncState
+from agent.ledger import allocate, apply_payment_credit, open_balance, open_invoices
+from agent.models import Account, Invoice, Payment, SyncState
 from agent.models.ledger import InvoiceStatus
 
 COLUMN_NAMES = {
@@ -122,37 +121,25 @@ def _match(session: Session, payment: Payment) -> tuple[list[Invoice], str]:
 def record_payment(session: Session, payment: Payment, *, at: datetime, tolerance: Decimal) -> list[Invoice]:
     """Allocate a new payment to the invoices it matches; returns the invoices it touched."""
     invoices, why = _match(session, payment)
-    remaining = payment.amount
-    for invoice in invoices:
-        balance = open_balance(session, invoice)
-        amount = min(balance, remaining)
-        if amount <= 0:
-            continue
-        session.add(
-            Allocation(
-                invoice_id=invoice.id or 0,
-                payment_id=payment.id,
-                amount=amount,
-                created_at=at,
-                explanation=f"{amount} {payment.currency} of payment {payment.external_id} "
-                f"({payment.received_on}) applied to invoice {invoice.number}: {why}",
-            )
+
+    def explain(amount: Decimal, invoice: Invoice) -> str:
+        return (
+            f"{amount} {payment.currency} of payment {payment.external_id} ({payment.received_on}) "
+            f"applied to invoice {invoice.number}: {why}"
         )
-        session.flush()
-        remaining -= amount
-        payment.account_id = invoice.account_id
-        audit.record(
-            session,
-            at=at,
-            entity="invoice",
-            entity_id=invoice.id,
-            action="payment_applied",
-            message=f"Payment of {amount} {payment.currency} applied to invoice {invoice.number} ({why})",
-            payment_id=payment.id,
-        )
-        refresh_status(
-            session, invoice, tolerance=tolerance, at=at
-        )  # after: the cause reads before its effect
+
+    remaining, made = allocate(
+        session,
+        invoices=invoices,
+        available=payment.amount,
+        explain=explain,
+        action="payment_applied",
+        at=at,
+        tolerance=tolerance,
+        payment=payment,
+    )
+    if made:
+        payment.account_id = {i.id: i for i in invoices}[made[-1].invoice_id].account_id
     if not invoices:
         payment.status = "unmatched"
     elif remaining > 0:
