@@ -73,22 +73,26 @@ def secure_smtp(tmp_path: Path) -> tuple[SmtpServer, Path]:
     server.stop()
 
 
-def test_smtp_with_starttls_and_login(
-    runtime: Runtime, settings: Settings, secure_smtp: tuple[SmtpServer, Path]
-) -> None:
-    server, cert = secure_smtp
-    planned_invoice(runtime)
-    sender = SmtpSender(
+def starttls_sender(server: SmtpServer, cert: Path, *, password: str) -> SmtpSender:
+    return SmtpSender(
         OutgoingSettings(
             kind="smtp",
             host="127.0.0.1",
             port=server.port,
             security="starttls",
             user="ar@supplier.example",
-            password="s3cret",
+            password=password,
             ca_file=cert,
         )
     )
+
+
+def test_smtp_with_starttls_and_login(
+    runtime: Runtime, settings: Settings, secure_smtp: tuple[SmtpServer, Path]
+) -> None:
+    server, cert = secure_smtp
+    planned_invoice(runtime)
+    sender = starttls_sender(server, cert, password="s3cret")
     results = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     sender.close()
     assert [r.state for r in results] == ["sent"]
@@ -100,17 +104,7 @@ def test_a_refused_login_fails_the_step_with_its_reason(
 ) -> None:
     server, cert = secure_smtp
     planned_invoice(runtime)
-    sender = SmtpSender(
-        OutgoingSettings(
-            kind="smtp",
-            host="127.0.0.1",
-            port=server.port,
-            security="starttls",
-            user="ar@supplier.example",
-            password="wrong",
-            ca_file=cert,
-        )
-    )
+    sender = starttls_sender(server, cert, password="wrong")
     (result,) = dispatch_due(runtime.engine, settings, sender, now=datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
     sender.close()
     assert result.state == "failed" and "535" in result.reason  # the server's own words, kept on the step
