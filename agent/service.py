@@ -18,7 +18,6 @@ from langgraph.types import Command
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from agent import audit
 from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.dispatch import Dispatched, dispatch_due
@@ -28,12 +27,12 @@ from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
 from agent.mail.smtp import SentCopySender
 from agent.mail.store import sha256_hex
-from agent.models import InboundMessage, Payment, SyncState, Task
+from agent.models import InboundMessage, SyncState, Task
 from agent.models.message import InboundStatus
 from agent.models.task import TaskStatus
-from agent.payments import ImportReport, import_csv
+from agent.payments import ImportReport
+from agent.payments.sync import import_payment_file, sync_connectors, sync_payment_folder
 from agent.runtime import Inbox, Runtime
-from agent.tasks import request_review
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,8 @@ class Agent:
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
         report.resumed = self.resume_waiting()
-        report.payment_files = self.sync_payment_files()  # before dispatch: a payment stops today's step
+        # Payments before dispatch: a payment received today stops today's step.
+        report.payment_files = self.sync_payment_files() + self.sync_payment_connectors()
         sender = self.runtime.sender
         sent_mail = sender if isinstance(sender, MaildirOutbox | SentCopySender) else None
         report.dispatched = dispatch_due(
@@ -220,56 +220,10 @@ class Agent:
         return report
 
     def sync_payment_files(self) -> list[str]:
-        """Import each file dropped in payments/incoming once, then move it to imported/ or failed/.
+        return sync_payment_folder(self.runtime)
 
-        The nightly file drop of accounting integrations: a file is never imported twice (it leaves the
-        folder), and a file that cannot be read is set aside with its reason next to it, never lost."""
-        base = self.runtime.settings.payments_dir
-        incoming = base / "incoming"
-        incoming.mkdir(parents=True, exist_ok=True)
-        handled = []
-        stamp = self.runtime.clock.now().strftime("%Y%m%dT%H%M%SZ")
-        for path in sorted(p for p in incoming.iterdir() if p.is_file() and not p.name.startswith(".")):
-            try:
-                report = self.import_payments(path)
-            except (ValueError, UnicodeDecodeError) as error:
-                target = base / "failed" / f"{stamp}-{path.name}"
-                target.parent.mkdir(exist_ok=True)
-                path.replace(target)
-                target.with_name(target.name + ".reason.txt").write_text(f"{error}\n", encoding="utf-8")
-                log.warning("payment file %s could not be imported: %s", path.name, error)
-                handled.append(f"{path.name}: failed ({error})")
-                continue
-            target = base / "imported" / f"{stamp}-{path.name}"
-            target.parent.mkdir(exist_ok=True)
-            path.replace(target)
-            handled.append(f"{path.name}: {report.imported} imported, {report.duplicates} already known")
-        return handled
+    def sync_payment_connectors(self) -> list[str]:
+        return sync_connectors(self.runtime)
 
     def import_payments(self, path: Path) -> ImportReport:
-        settings, now = self.runtime.settings, self.runtime.clock.now()
-        with session_scope(self.runtime.engine) as session:
-            report = import_csv(session, path, at=now, tolerance=settings.reminders.balance_tolerance)
-            audit.record(
-                session,
-                at=now,
-                entity="payment",
-                entity_id=None,
-                action="imported",
-                message=f"{path.name}: {report.imported} imported, {report.matched} matched, "
-                f"{report.unmatched} unmatched, {report.duplicates} already known",
-            )
-            for payment in session.exec(select(Payment).where(Payment.status == "unmatched")).all():
-                request_review(
-                    session,
-                    self.runtime.sender,
-                    settings,
-                    at=now,
-                    addressee=settings.company.finance_address,
-                    title=f"payment {payment.amount} {payment.currency} of {payment.received_on} "
-                    "not matched to an invoice",
-                    reasons=[f"payer: {payment.payer or '?'}", f"reference: {payment.reference}"],
-                )
-                payment.status = "needs_review"  # its task is open; never asked twice
-                session.add(payment)
-        return report
+        return import_payment_file(self.runtime, path)

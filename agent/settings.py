@@ -124,6 +124,37 @@ class ReminderSettings(BaseModel):
     )
 
 
+class CsvFormat(BaseModel):
+    """How to read a bank or accounting CSV export. What is left unset is detected from the file."""
+
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Header of each field in the file: date, amount, currency, reference, payer, "
+        "payer_account, bank_reference (unset: recognised from common headers in several languages)",
+    )
+    delimiter: str | None = Field(default=None, description="';', ',' or a tab (unset: sniffed)")
+    date_order: Literal["DMY", "MDY", "YMD"] = "DMY"
+    decimal_separator: Literal[",", "."] | None = Field(
+        default=None, description="unset: read from each amount (1 234,56 and 1,234.56 both work)"
+    )
+    encoding: str = "utf-8-sig"
+    default_currency: str = "EUR"
+
+
+class PaymentSettings(BaseModel):
+    csv: CsvFormat = Field(default_factory=CsvFormat)
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for POST /api/payments (unset: the endpoint refuses)"
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8765
+    connectors: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="name -> options; 'kind' names a built-in connector or an entry point of the "
+        "'relance.payment_connectors' group (see docs/payments.md)",
+    )
+
+
 def config_file(init_settings: PydanticBaseSettingsSource) -> Path:
     """Which relance.toml to read: RELANCE_CONFIG, else the data directory's own, else ./relance.toml.
 
@@ -151,6 +182,7 @@ class Settings(BaseSettings):
     outgoing: OutgoingSettings = Field(default_factory=OutgoingSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    payments: PaymentSettings = Field(default_factory=PaymentSettings)
     review_threshold: float = Field(
         default=0.8, description="An extraction whose weakest key field is under this goes to a person"
     )
@@ -202,6 +234,10 @@ class Settings(BaseSettings):
         data["database_url"] = mask_url(self.effective_database_url)
         data["mailbox"]["path"] = str(self.inbox_path)
         data["outgoing"]["path"] = str(self.outbox_path)
+        for options in data["payments"]["connectors"].values():  # connector options may hold API keys
+            for key in options:
+                if any(word in key.lower() for word in ("key", "token", "secret", "password")):
+                    options[key] = "**********"
         return data
 
 

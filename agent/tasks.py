@@ -141,8 +141,10 @@ def request_review(
     at: datetime,
     document_id: int | None = None,
     account_id: int | None = None,
+    kind: TaskKind = TaskKind.REVIEW,
+    details: dict[str, Any] | None = None,
 ) -> Task:
-    """A review task for a doubtful document or reply; one per document."""
+    """A review task for a doubtful document, reply or payment; one per document."""
     if document_id is not None:
         existing = session.exec(
             select(Task).where(Task.kind == TaskKind.REVIEW, Task.document_id == document_id)
@@ -150,14 +152,14 @@ def request_review(
         if existing:
             return existing
     task = Task(
-        kind=TaskKind.REVIEW,
+        kind=kind,
         token=new_token(),
         addressee=addressee,
         title=title,
         created_at=at,
         document_id=document_id,
         account_id=account_id,
-        details={"reasons": reasons},
+        details={"reasons": reasons, **(details or {})},
     )
     session.add(task)
     session.flush()

@@ -39,7 +39,16 @@ def test_french_bank_export_pays_and_stops_reminders(agent: Agent, runtime: Runt
         assert session.get(Invoice, invoice_id).status == "paid"  # type: ignore[union-attr]
         assert {r.state for r in session.exec(select(Reminder))} == {"cancelled"}
     again = agent.import_payments(csv)
-    assert (again.imported, again.duplicates) == (0, 1)
+    assert again.duplicate_file and again.imported == 0  # the same file, recognised by its content
+    overlapping = write(
+        tmp_path,
+        "releve-2.csv",
+        "Date;Montant;Devise;Libellé;Tiers\n"
+        "09/12/2026;1 440,00;EUR;VIR SEPA FACT FA 2026 118;ACME\n"  # yesterday's row, exported again
+        "10/12/2026;12,00;EUR;VIR SEPA DIVERS;AUTRE\n",
+    )
+    third = agent.import_payments(overlapping)
+    assert (third.imported, third.duplicates) == (1, 1)
 
 
 def test_english_export_partial_then_rest(agent: Agent, runtime: Runtime, tmp_path: Path) -> None:
@@ -132,7 +141,7 @@ def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
 
     from agent.ledger import account_in_credit, account_net_balance, apply_available_credits, open_balance
     from agent.models import Allocation
-    from agent.payments import record_payment
+    from agent.payments.importing import record_payment
     from tests.helpers import make_account, make_invoice
 
     at = datetime(2026, 12, 5, tzinfo=UTC)
@@ -150,7 +159,7 @@ def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
         )
         session.add(payment)
         session.flush()
-        record_payment(session, payment, at=at, tolerance=Decimal("1.00"))
+        record_payment(session, payment, numbers=(), at=at, tolerance=Decimal("1.00"))
         assert payment.status == "overpaid" and first.status == "paid"
         assert open_balance(session, second) == Decimal("30.00")  # the extra 50.00 went to the next invoice
         explanations = [
@@ -171,7 +180,8 @@ def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
         )
         session.add(big)
         session.flush()
-        record_payment(session, big, at=at, tolerance=Decimal("1.00"))  # 30.00 due, 100.00 too much
+        # 30.00 due, 100.00 too much:
+        record_payment(session, big, numbers=(), at=at, tolerance=Decimal("1.00"))
         assert second.status == "paid" and account_in_credit(session, account.id or 0)
         third = make_invoice(session, account, "OP-2026-003", "70.00", due=date(2027, 1, 15), at=at)
         apply_available_credits(session, account_id=account.id or 0, at=at, tolerance=Decimal("1.00"))

@@ -6,7 +6,7 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic's e
 from agent.models.account import Account, Contact
 from agent.models.audit import AuditEvent, SyncState
 from agent.models.document import Document
-from agent.models.ledger import Allocation, CreditNote, Invoice, Payment
+from agent.models.ledger import Allocation, CreditNote, Invoice, Payment, PaymentImport
 from agent.models.message import InboundMessage, OutboundMessage
 from agent.models.reminder import Reminder
 from agent.models.task import Task
@@ -22,6 +22,7 @@ __all__ = [
     "Invoice",
     "OutboundMessage",
     "Payment",
+    "PaymentImport",
     "Reminder",
     "SyncState",
     "Task",

@@ -68,10 +68,27 @@ class Payment(SQLModel, table=True):
     currency: str = Field(max_length=3)
     reference: str = Field(default="", description="Remittance text as the bank gave it")
     payer: str | None = None
-    source: str = Field(default="csv", max_length=30)
+    payer_account: str | None = Field(
+        default=None, max_length=64, description="The payer's IBAN or account number, when the bank gives it"
+    )
+    source: str = Field(default="csv", max_length=30, description="csv, camt, api, manual, connector:<name>")
+    method: str | None = Field(default=None, max_length=20, description="transfer, cheque, cash, card...")
     status: str = Field(
         default="unmatched", max_length=20, description="matched, overpaid, unmatched, needs_review"
     )
+    created_at: datetime = utc_field()
+
+
+class PaymentImport(SQLModel, table=True):
+    """A payment file or batch already imported: the same file is recognised by its content hash."""
+
+    __tablename__ = "payment_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(unique=True, max_length=64)
+    name: str = Field(description="File name or batch label as received")
+    source: str = Field(max_length=30)
+    summary: str = Field(default="", description="What the import did, in words")
     created_at: datetime = utc_field()
 
 
