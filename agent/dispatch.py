@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -20,19 +19,14 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from agent import audit
-from agent.accounts import valid_contact
 from agent.db import session_scope
-from agent.ledger import account_in_credit, open_balance
-from agent.legal import legal_profile
-from agent.mail.compose import compose, domain_of, message_id_for
+from agent.ledger import account_in_credit
+from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
-from agent.models import Account, Contact, Invoice, OutboundMessage, Reminder, SyncState
+from agent.models import Invoice, OutboundMessage, Reminder
 from agent.models.reminder import ReminderState
-from agent.plans import PlanError, PlanStep, load_plan
-from agent.schedule import days_overdue, recipient_of
-from agent.sendtime import in_window, next_window
 from agent.settings import Settings
-from agent.templating import locale_for, render_email
+from agent.steps import build_reminder, load_context, outside_window, pre_send_check
 
 log = logging.getLogger(__name__)
 
@@ -55,137 +49,6 @@ def _reserve(session: Session, reminder_id: int, at: datetime) -> bool:
         .values(state=ReminderState.SENDING, reason=f"reserved at {at.isoformat()}")
     )
     return result.rowcount == 1
-
-
-@dataclass(frozen=True)
-class StepContext:
-    """What the checks and the e-mail of one step need, loaded once."""
-
-    invoice: Invoice
-    account: Account
-    contact: Contact | None
-    balance: Decimal
-
-
-def load_context(session: Session, reminder: Reminder) -> StepContext:
-    invoice = session.get(Invoice, reminder.invoice_id)
-    assert invoice is not None
-    account = session.get(Account, invoice.account_id)
-    assert account is not None
-    return StepContext(
-        invoice, account, valid_contact(session, invoice.account_id), open_balance(session, invoice)
-    )
-
-
-def pre_send_check(
-    session: Session, reminder: Reminder, settings: Settings, now: datetime, context: StepContext
-) -> tuple[str, str] | None:
-    """None when the step may go out; otherwise the (state, reason) it must take instead."""
-    invoice, balance, contact = context.invoice, context.balance, context.contact
-    if balance <= settings.reminders.balance_tolerance:
-        return ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}"
-    stale = stale_payment_data(session, settings, now)
-    if stale:  # stays planned: it goes out at the first tick after a fresh sync
-        return ReminderState.PLANNED, stale
-    step = plan_step(settings, reminder)
-    if step is None:
-        return ReminderState.PAUSED, f"plan {reminder.plan} has no step {reminder.step_name} any more"
-    if step.min_amount is not None and balance < step.min_amount:
-        return (
-            ReminderState.SKIPPED,
-            f"balance {balance} {invoice.currency} is under this step's minimum {step.min_amount}",
-        )
-    if invoice.paused:
-        return ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
-    if account_in_credit(session, invoice.account_id):
-        return ReminderState.SKIPPED, "the account's net balance is a credit"
-    if contact is None:
-        return ReminderState.PAUSED, "no valid contact for the account"
-    if contact.language != reminder.language:
-        return ReminderState.PAUSED, (
-            f"contact language is now {contact.language}, the step was planned in {reminder.language}"
-        )
-    return None
-
-
-def plan_step(settings: Settings, reminder: Reminder) -> PlanStep | None:
-    try:
-        plan = load_plan(settings.workflows_dir, reminder.plan)
-    except PlanError:
-        return None
-    return next((step for step in plan.steps if step.name == reminder.step_name), None)
-
-
-def stale_payment_data(session: Session, settings: Settings, now: datetime) -> str | None:
-    """Why payment data is too old to chase anyone on, or None. No reminder on stale data."""
-    limit = settings.reminders.max_payment_sync_age_hours
-    if limit is None:
-        return None
-    synced = session.get(SyncState, "payments.last_sync")
-    if synced is None:
-        return "held: payments have never been synced"
-    age = now - synced.updated_at
-    if age > timedelta(hours=limit):
-        return f"held: payments were last synced {age.total_seconds() / 3600:.0f} h ago (limit {limit} h)"
-    return None
-
-
-def outside_window(settings: Settings, now: datetime, context: StepContext) -> datetime | None:
-    """None when `now` is inside the recipient's send window (their business day, their hours);
-    otherwise the start of the next window."""
-    recipient = recipient_of(context.account, context.contact, settings)
-    window = {
-        "start": settings.reminders.send_window_start,
-        "end": settings.reminders.send_window_end,
-        "zone": recipient.zone,
-        "country": recipient.country,
-    }
-    return None if in_window(now, **window) else next_window(now, **window)
-
-
-def _thread(session: Session, invoice_id: int) -> list[str]:
-    """Message-IDs of this invoice's earlier reminders: all of them form one thread for the customer."""
-    sent = session.exec(
-        select(Reminder.message_id)
-        .where(Reminder.invoice_id == invoice_id, Reminder.state == ReminderState.SENT)
-        .order_by(col(Reminder.step))
-    ).all()
-    return [m for m in sent if m]
-
-
-def build_reminder(
-    session: Session, reminder: Reminder, settings: Settings, at: datetime, context: StepContext
-) -> EmailMessage:
-    invoice, account, contact = context.invoice, context.account, context.contact
-    assert contact is not None
-    rendered = render_email(
-        settings.templates_dir,
-        reminder.template,
-        reminder.language,
-        {
-            "locale": locale_for(reminder.language, account.country),
-            "company": settings.company,
-            "account": account,
-            "invoice": invoice,
-            "contact_name": contact.name,
-            "balance": context.balance,
-            "days_overdue": days_overdue(invoice, at),
-            "legal": legal_profile(settings.company.country, settings.reminders.reference_rate),
-        },
-    )
-    thread = _thread(session, invoice.id or 0)
-    return compose(
-        sender=settings.company.collections_address,
-        recipient=contact.email,
-        subject=rendered.subject,
-        text=rendered.text,
-        message_id=reminder.message_id or "",
-        sent_at=at,
-        reply_to=settings.company.collections_address,
-        in_reply_to=thread[-1] if thread else None,
-        references=thread or None,
-        language=reminder.language,
-    )
 
 
 def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: datetime) -> list[Dispatched]:
@@ -288,14 +151,53 @@ def dispatch_due(
         prepared = _reserve_and_prepare(engine, settings, due[start : start + BATCH], now, results)
         outcomes: list[tuple[Prepared, Exception | None]] = []
         for item in prepared:
-            try:
-                sender.send(item.message)
-                outcomes.append((item, None))
-            except Exception as error:  # the step must not stay reserved forever: say what happened
-                log.exception("sending reminder %s failed", item.reminder_id)
+            withdrawn, error = _send_if_still_owed(engine, settings, sender, item, now)
+            if withdrawn is not None:
+                results.append(withdrawn)
+            else:
                 outcomes.append((item, error))
         results += _record(engine, outcomes, now)
     return results
+
+
+def _send_if_still_owed(
+    engine: Engine, settings: Settings, sender: Sender, item: Prepared, now: datetime
+) -> tuple[Dispatched | None, Exception | None]:
+    """The last look before the e-mail leaves, with the invoice row locked until it has left.
+
+    A payment committed since the step was reserved is seen here, and the step is cancelled. On
+    PostgreSQL the lock also makes a payment committing during the send wait for it, so the two are
+    ordered: the reminder left before the payment was known, never after. (SQLite has no row locks;
+    its window is the few milliseconds of one SMTP exchange.)"""
+    with session_scope(engine) as session:
+        reminder = session.get(Reminder, item.reminder_id)
+        assert reminder is not None
+        session.exec(select(Invoice).where(Invoice.id == reminder.invoice_id).with_for_update()).one()
+        context = load_context(session, reminder)
+        settled = context.balance <= settings.reminders.balance_tolerance
+        if settled or context.invoice.paused or account_in_credit(session, context.invoice.account_id):
+            reminder.state = ReminderState.CANCELLED if settled else ReminderState.PAUSED
+            reminder.reason = (
+                f"withdrawn before sending: balance {context.balance} {context.invoice.currency}"
+                if settled
+                else f"withdrawn before sending: {context.invoice.pause_reason or 'the account is in credit'}"
+            )
+            session.add(reminder)
+            audit.record(
+                session,
+                at=now,
+                entity="reminder",
+                entity_id=reminder.id,
+                action=reminder.state,
+                message=f"Step {reminder.step_name} {reminder.reason}",
+            )
+            return Dispatched(item.reminder_id, reminder.state, reminder.reason), None
+        try:
+            sender.send(item.message)
+        except Exception as error:  # the step must not stay reserved forever: say what happened
+            log.exception("sending reminder %s failed", item.reminder_id)
+            return None, error
+    return None, None
 
 
 def _reserve_and_prepare(

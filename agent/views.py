@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent.accounts import valid_contact
-from agent.dispatch import build_reminder, load_context, pre_send_check
 from agent.ledger import account_net_balance, open_balance
 from agent.models import Account, AuditEvent, Document, InboundMessage, Invoice, Reminder, Task
 from agent.settings import Settings
+from agent.steps import build_reminder, load_context, pre_send_check
 
 
 def invoices(session: Session) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from agent.db import make_engine, session_scope
 from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Contact, CreditNote, Invoice, Payment, Reminder
-from agent.payments import record_payment
+from agent.payments.importing import record_payment
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
 from agent.settings import Settings

@@ -41,7 +41,7 @@ COLUMN_NAMES = {
     "payer_account": ("iban", "payer iban", "counterparty iban", "iban tiers", "kontonummer"),
     "bank_reference": ("bank reference", "transaction id", "id", "référence banque", "end to end id"),
 }
-DEBIT_COLUMNS = ("debit", "débit", "soll", "cargo")
+DEBIT_WORDS = ("debit", "débit", "soll", "cargo", "withdrawal", "af")
 
 
 def _columns(header: list[str], configured: dict[str, str]) -> dict[str, int]:
@@ -102,7 +102,7 @@ def read_date(text: str, order: str) -> date | None:
 
 def read_csv(data: bytes, fmt: CsvFormat, report: ImportReport) -> list[PaymentLine]:
     header, columns, rows = read_rows(data, fmt)
-    has_debit_column = any(h.strip().lower() in DEBIT_COLUMNS for h in header)
+    has_debit_column = any(word in DEBIT_WORDS for h in header for word in re.split(r"\W+", h.lower()))
     seen: Counter[str] = Counter()
     lines = []
     for number, row in enumerate(rows, start=2):

@@ -77,7 +77,12 @@ def allocate_to(
 
 
 def record_payment(
-    session: Session, payment: Payment, *, numbers: tuple[str, ...], at: datetime, tolerance: Decimal
+    session: Session,
+    payment: Payment,
+    *,
+    numbers: tuple[str, ...] = (),
+    at: datetime,
+    tolerance: Decimal,
 ) -> tuple[Match, list[Invoice]]:
     match = match_payment(session, payment, numbers)
     if not match.invoices:
