@@ -11,52 +11,24 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from agent import views
+from agent.cli_common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
+from agent.cli_payments import payments_app, serve
 from agent.clock import FixedClock, SystemClock, parse_instant
-from agent.db import SchemaOutOfDate, session_scope, upgrade
+from agent.db import session_scope, upgrade
 from agent.runtime import Runtime
 from agent.service import Agent
-from agent.settings import Settings
 
 app = typer.Typer(help="relance: the collections agent.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
-payments_app = typer.Typer(help="Payments.", no_args_is_help=True)
 plans_app = typer.Typer(help="Reminder plans.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(payments_app, name="payments")
 app.add_typer(plans_app, name="plans")
-
-console = Console()
-err = Console(stderr=True)
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory (default: RELANCE_DATA_DIR)")
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
-NowOption = Annotated[
-    str | None, typer.Option("--now", help="The instant to act at, ISO 8601 (default: now)")
-]
-
-
-def load_settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-def open_runtime(data_dir: Path | None, now: str | None = None) -> Runtime:
-    settings = load_settings(data_dir)
-    clock = FixedClock(parse_instant(now)) if now else SystemClock()
-    try:
-        return Runtime.open(settings, clock)
-    except SchemaOutOfDate as error:
-        err.print(f"[red]error:[/] {error}")
-        raise typer.Exit(2) from error
-
-
-def emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+app.command()(serve)
 
 
 @app.callback()
@@ -286,29 +258,6 @@ def schedule(
         emit(rows)
     else:
         schedule_report(console, rows, timezone=runtime.settings.company.timezone, full=full)
-
-
-@payments_app.command("import")
-def payments_import(
-    file: Path, data_dir: DataDir = None, now: NowOption = None, as_json: JsonFlag = False
-) -> None:
-    """Import a CSV of received payments (bank or accounting export)."""
-    runtime = open_runtime(data_dir, now)
-    with Agent(runtime) as agent:
-        try:
-            report = agent.import_payments(file)
-        except (ValueError, UnicodeDecodeError) as error:
-            err.print(f"[red]error:[/] {file}: {error}")
-            raise typer.Exit(1) from error
-    if as_json:
-        emit(vars(report))
-    else:
-        console.print(
-            f"{report.imported} imported ({report.matched} matched, {report.unmatched} unmatched), "
-            f"{report.duplicates} already known; paid: {', '.join(report.paid_invoices) or 'none'}"
-        )
-        for problem in report.errors:
-            err.print(f"[yellow]{problem}[/]")
 
 
 @plans_app.command("check")
