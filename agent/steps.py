@@ -86,16 +86,23 @@ def plan_step(settings: Settings, reminder: Reminder) -> PlanStep | None:
 
 
 def stale_payment_data(session: Session, settings: Settings, now: datetime) -> str | None:
-    """Why payment data is too old to chase anyone on, or None. No reminder on stale data."""
+    """Why payment data is too old to chase anyone on, or None. No reminder on stale data.
+
+    Every configured connector must be fresh too: a bank file dropped this morning does not make up for
+    the accounting tool that has not answered for three days."""
     limit = settings.reminders.max_payment_sync_age_hours
     if limit is None:
         return None
-    synced = session.get(SyncState, "payments.last_sync")
-    if synced is None:
-        return "held: payments have never been synced"
-    age = now - synced.updated_at
-    if age > timedelta(hours=limit):
-        return f"held: payments were last synced {age.total_seconds() / 3600:.0f} h ago (limit {limit} h)"
+    sources = {"payments": "payments.last_sync"} | {
+        f"connector {name}": f"payments.connector.{name}" for name in settings.payments.connectors
+    }
+    for label, state_name in sources.items():
+        synced = session.get(SyncState, state_name)
+        if synced is None:
+            return f"held: {label} never synced"
+        age = now - synced.updated_at
+        if age > timedelta(hours=limit):
+            return f"held: {label} last synced {age.total_seconds() / 3600:.0f} h ago (limit {limit} h)"
     return None
 
 

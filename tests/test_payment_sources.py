@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from agent.accounts import normalize_name
+from agent.accounts import add_contact, normalize_name
 from agent.db import session_scope
 from agent.models import Account, AuditEvent, Invoice, Payment, Reminder, SyncState, Task
 from agent.payments import ImportReport, mentions
@@ -271,6 +271,27 @@ def test_connectors_import_and_a_failing_one_is_reported(
         failures = session.exec(select(AuditEvent).where(AuditEvent.action == "connector_failed")).all()
         assert len(failures) == 2
     assert statuses(runtime) == {"F-2026-0099": "paid"}
+
+
+def test_a_failing_connector_holds_reminders_once_its_data_is_stale(
+    agent: Agent, runtime: Runtime, tmp_path: Path
+) -> None:
+    invoices(runtime, {"Acme": [("F-2026-0500", "100.00")]})
+    with session_scope(runtime.engine) as session:
+        account = session.exec(select(Account)).one()
+        add_contact(
+            session, account=account, email="ap@acme.example", language="fr", name="A", at=runtime.clock.now()
+        )
+    runtime.settings.reminders.max_payment_sync_age_hours = 24
+    runtime.settings.payments.connectors = {
+        "accounting": {"kind": "tests.test_payment_sources:BrokenConnector"}
+    }
+    incoming = runtime.settings.payments_dir / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "bank.csv").write_text("Date;Montant;Libellé\n26/11/2026;5,00;DIVERS\n", encoding="utf-8")
+    report = agent.tick(datetime(2026, 11, 27, 8, 5, tzinfo=UTC))  # the courtesy step is due
+    (held,) = report.dispatched
+    assert (held.state, held.reason) == ("planned", "held: connector accounting never synced")
 
 
 def test_an_unknown_connector_kind_is_a_clear_error(runtime: Runtime) -> None:

@@ -320,11 +320,11 @@ def test_stale_payment_data_holds_reminders_until_a_fresh_sync(runtime: Runtime,
     outbox = MaildirOutbox(settings.outbox_path)
     at = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
     (never,) = dispatch_due(runtime.engine, settings, outbox, now=at)
-    assert (never.state, never.reason) == ("planned", "held: payments have never been synced")
+    assert (never.state, never.reason) == ("planned", "held: payments never synced")
     with session_scope(runtime.engine) as session:
         mark_synced(session, datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
     (stale,) = dispatch_due(runtime.engine, settings, outbox, now=at)
-    assert stale.reason == "held: payments were last synced 48 h ago (limit 24 h)"
+    assert stale.reason == "held: payments last synced 48 h ago (limit 24 h)"
     assert outbox.messages() == []
     with session_scope(runtime.engine) as session:
         mark_synced(session, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
