@@ -3,9 +3,10 @@
     classify_message ──documents──▶ extract_documents ─▶ record_documents ─▶ request_contacts
            │                                                                  │          ▲
            ├──task reply──▶ answer_task ─▶ END                    no contact  ▼          │ resumed when
-           └──anything else──▶ set_aside ─▶ END                     wait_for_contacts ───┘ finance answers
-                                                                   contacts known ▼
-                                                                        plan_reminders ─▶ END
+           ├──customer reply──▶ read_customer_reply ─▶ END          wait_for_contacts ───┘ finance answers
+           ├──bounce──▶ handle_bounce ─▶ END                       contacts known ▼
+           ├──auto-reply──▶ handle_auto_reply ─▶ END                    plan_reminders ─▶ END
+           └──anything else──▶ set_aside ─▶ END
 
 The state holds ids only; domain rows live in the database. Side effects (rows, e-mails) happen in
 nodes that are safe to run again, never before an `interrupt()`: `wait_for_contacts` does nothing
@@ -27,6 +28,14 @@ from langgraph.types import Command, interrupt
 from agent import intake
 from agent.runtime import Runtime
 
+ROUTES = {  # classification -> the node that handles it; anything else is set aside, kept and visible
+    "documents": "extract_documents",
+    "task_reply": "answer_task",
+    "customer_reply": "read_customer_reply",
+    "bounce": "handle_bounce",
+    "auto_reply": "handle_auto_reply",
+}
+
 
 class MessageState(TypedDict, total=False):
     inbound_id: int
@@ -41,9 +50,18 @@ class MessageState(TypedDict, total=False):
 def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None = None) -> CompiledStateGraph:
     def classify_message(
         state: MessageState,
-    ) -> Command[Literal["extract_documents", "answer_task", "set_aside"]]:
+    ) -> Command[
+        Literal[
+            "extract_documents",
+            "answer_task",
+            "read_customer_reply",
+            "handle_bounce",
+            "handle_auto_reply",
+            "set_aside",
+        ]
+    ]:
         route = intake.classify(runtime, state["inbound_id"])
-        goto = {"documents": "extract_documents", "task_reply": "answer_task"}.get(route, "set_aside")
+        goto = ROUTES.get(route, "set_aside")
         return Command(update={"route": route}, goto=goto)
 
     def extract_documents(state: MessageState) -> MessageState:
@@ -71,6 +89,15 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
     def answer_task(state: MessageState) -> MessageState:
         return {"outcome": intake.answer_task(runtime, state["inbound_id"])}
 
+    def read_customer_reply(state: MessageState) -> MessageState:
+        return {"outcome": intake.customer_reply(runtime, state["inbound_id"])}
+
+    def handle_bounce(state: MessageState) -> MessageState:
+        return {"outcome": intake.bounce(runtime, state["inbound_id"])}
+
+    def handle_auto_reply(state: MessageState) -> MessageState:
+        return {"outcome": intake.auto_reply(runtime, state["inbound_id"])}
+
     def set_aside(state: MessageState) -> MessageState:
         return {"outcome": intake.set_aside(runtime, state["inbound_id"], state.get("route", "other"))}
 
@@ -82,13 +109,17 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
     graph.add_node("wait_for_contacts", wait_for_contacts)
     graph.add_node("plan_reminders", plan_reminders)
     graph.add_node("answer_task", answer_task)
+    graph.add_node("read_customer_reply", read_customer_reply)
+    graph.add_node("handle_bounce", handle_bounce)
+    graph.add_node("handle_auto_reply", handle_auto_reply)
     graph.add_node("set_aside", set_aside)
     graph.add_edge(START, "classify_message")
     graph.add_edge("extract_documents", "record_documents")
     graph.add_edge("record_documents", "request_contacts")
     graph.add_edge("plan_reminders", END)
     graph.add_edge("answer_task", END)
-    graph.add_edge("set_aside", END)
+    for terminal in ("read_customer_reply", "handle_bounce", "handle_auto_reply", "set_aside"):
+        graph.add_edge(terminal, END)
     return graph.compile(checkpointer=checkpointer)
 
 

@@ -7,21 +7,28 @@ Each function opens its own unit of work and returns the ids it produced; the gr
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from agent import audit
 from agent.accounts import match_or_create_account, valid_contact
+from agent.customer_mail import (
+    handle_auto_reply,
+    handle_bounce,
+    handle_customer_reply,
+    resume_after_new_contact,
+)
 from agent.db import session_scope
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
-from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage, Reminder
+from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
 from agent.runtime import Runtime
@@ -29,6 +36,7 @@ from agent.schedule import plan_reminders
 from agent.tasks import answer_task as act_on_task_reply
 from agent.tasks import find_task_for_reply, request_contact, request_review
 
+DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
 
@@ -47,8 +55,10 @@ def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage
 
 
 def classify(runtime: Runtime, inbound_id: int) -> str:
-    """documents | task_reply | customer_reply | auto_reply | not_allowed | other"""
+    """documents | task_reply | customer_reply | bounce | auto_reply | not_allowed | other"""
     _inbound, message = load_message(runtime, inbound_id)
+    if message.is_delivery_report or DAEMON_SENDER.match(message.sender):
+        return "bounce"
     with session_scope(runtime.engine) as session:
         if find_task_for_reply(session, message) is not None:
             return "task_reply"
@@ -279,6 +289,7 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
     with session_scope(runtime.engine) as session:
         task = find_task_for_reply(session, message)
         assert task is not None
+        account_id = task.account_id
         outcome = act_on_task_reply(
             session,
             runtime.sender,
@@ -288,36 +299,30 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
             inbound_key=inbound.content_hash[:12],
             at=runtime.clock.now(),
         )
+    if outcome.status == "contact_created" and account_id is not None:
+        resume_after_new_contact(runtime, account_id)  # steps held by a bounce or a missing contact
     return outcome.status
 
 
+def customer_reply(runtime: Runtime, inbound_id: int) -> str:
+    _inbound, message = load_message(runtime, inbound_id)
+    return handle_customer_reply(runtime, inbound_id, message)
+
+
+def auto_reply(runtime: Runtime, inbound_id: int) -> str:
+    _inbound, message = load_message(runtime, inbound_id)
+    return handle_auto_reply(runtime, inbound_id, message)
+
+
+def bounce(runtime: Runtime, inbound_id: int) -> str:
+    return handle_bounce(runtime, inbound_id)
+
+
 def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
-    """Messages with nothing to process: kept, marked, and visible; a customer reply goes to a person."""
+    """Messages with nothing to process: kept, marked, and visible."""
     _inbound, message = load_message(runtime, inbound_id)
     now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
-        if route == "customer_reply":
-            thread = [m for m in [message.in_reply_to, *message.references] if m]
-            reminder = session.exec(select(Reminder).where(col(Reminder.message_id).in_(thread))).first()
-            invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
-            if invoice is not None:
-                invoice.paused, invoice.pause_reason = (
-                    True,
-                    f"customer replied on {now:%Y-%m-%d}; finance to review",
-                )
-                session.add(invoice)
-            request_review(
-                session,
-                runtime.sender,
-                runtime.settings,
-                at=now,
-                addressee=runtime.settings.company.finance_address,
-                title=f"reply from customer {message.sender}"
-                + (f" about invoice {invoice.number}" if invoice else ""),
-                reasons=[f"subject: {message.subject}", message.body_text.strip()[:400]],
-                account_id=invoice.account_id if invoice else None,
-            )
-            return "review"
         why = sender_refusal(runtime, message) if route == "not_allowed" else None
         audit.record(
             session,

@@ -152,3 +152,102 @@ def cancel_pending(session: Session, *, invoice_id: int, at: datetime, reason: s
 
 def days_overdue(invoice: Invoice, at: datetime) -> int:
     return max(0, (at.date() - invoice.due_date).days)
+
+
+def pause_invoice(
+    session: Session, *, invoice: Invoice, at: datetime, reason: str, until: datetime | None = None
+) -> int:
+    """Hold an invoice's plan: its pending steps wait with the reason, until a person (or the date given,
+    for a promise) resumes it. Returns the number of steps held."""
+    invoice.paused, invoice.pause_reason, invoice.paused_until = True, reason, until
+    session.add(invoice)
+    held = session.exec(
+        select(Reminder).where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PLANNED)
+    ).all()
+    for reminder in held:
+        reminder.state, reminder.reason = ReminderState.PAUSED, f"invoice paused: {reason}"
+        session.add(reminder)
+    audit.record(
+        session,
+        at=at,
+        entity="invoice",
+        entity_id=invoice.id,
+        action="paused",
+        message=f"Invoice {invoice.number} paused"
+        + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else "")
+        + f": {reason}",
+    )
+    return len(held)
+
+
+def resume_steps(
+    session: Session, *, invoice: Invoice, settings: Settings, at: datetime, reason: str
+) -> list[Reminder]:
+    """Put an invoice's held steps back on the schedule. The next one goes out at the first window from
+    now (one step firmer than the last sent, since the steps are in order), the later ones keep their
+    spacing; the language is resolved again, for the contact may have changed."""
+    invoice.paused, invoice.pause_reason, invoice.paused_until = False, None, None
+    session.add(invoice)
+    held = session.exec(
+        select(Reminder)
+        .where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PAUSED)
+        .order_by(col(Reminder.step))
+    ).all()
+    if not held:
+        return []
+    account = session.get(Account, invoice.account_id)
+    assert account is not None
+    contact = valid_contact(session, account.id or 0)
+    language, how = resolve_language(
+        contact=contact,
+        account=account,
+        company_default=settings.company.default_language,
+        supported=supported_languages(settings.templates_dir),
+    )
+    delay = max(at - held[0].planned_at, timedelta(0))
+    for reminder in held:
+        reminder.planned_at = reminder.planned_at + delay
+        reminder.contact_id = contact.id if contact else None
+        if language is None:
+            reminder.reason = (
+                f"resumed ({reason}) but no templates in the {how} language: a person must decide"
+            )
+            continue
+        reminder.state, reminder.language = ReminderState.PLANNED, language
+        reminder.reason = f"resumed: {reason}; language {language} from {how}"
+        session.add(reminder)
+    audit.record(
+        session,
+        at=at,
+        entity="invoice",
+        entity_id=invoice.id,
+        action="resumed",
+        message=f"Invoice {invoice.number} resumed: {reason}; next step {held[0].step_name} "
+        f"at {held[0].planned_at:%Y-%m-%d %H:%M} UTC",
+    )
+    return list(held)
+
+
+def postpone_next_step(
+    session: Session, *, invoice: Invoice, until: datetime, at: datetime, reason: str
+) -> bool:
+    """Move the invoice's next planned step to `until` when it would go out before (an out-of-office
+    that says when the person is back)."""
+    upcoming = session.exec(
+        select(Reminder)
+        .where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PLANNED)
+        .order_by(col(Reminder.planned_at))
+    ).first()
+    if upcoming is None or upcoming.planned_at >= until:
+        return False
+    upcoming.planned_at, upcoming.reason = until, f"postponed: {reason}"
+    session.add(upcoming)
+    audit.record(
+        session,
+        at=at,
+        entity="invoice",
+        entity_id=invoice.id,
+        action="postponed",
+        message=f"Step {upcoming.step_name} of invoice {invoice.number} moved to {until:%Y-%m-%d}: {reason}",
+    )
+    return True

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from agent.clock import FixedClock
+from agent.customer_mail import resume_broken_promises
 from agent.db import session_scope
 from agent.dispatch import Dispatched, dispatch_due
 from agent.graph import build_graph, sqlite_checkpointer, thread_config
@@ -52,6 +53,7 @@ class TickReport:
     resumed: list[int] = field(default_factory=list)
     dispatched: list[Dispatched] = field(default_factory=list)
     payment_files: list[str] = field(default_factory=list)
+    promises_broken: list[str] = field(default_factory=list)
 
 
 class Agent:
@@ -210,6 +212,7 @@ class Agent:
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
         report.resumed = self.resume_waiting()
+        report.promises_broken = resume_broken_promises(self.runtime)  # their plans go on, firmer
         # Payments before dispatch: a payment received today stops today's step.
         report.payment_files = self.sync_payment_files() + self.sync_payment_connectors()
         sender = self.runtime.sender

@@ -118,6 +118,9 @@ class ReminderSettings(BaseModel):
         default=None,
         description="Hold reminders when payments were last synced longer ago than this (None: no check)",
     )
+    promise_grace_days: int = Field(
+        default=3, description="A promise to pay holds the plan until its date plus this many days"
+    )
     reference_rate: Decimal | None = Field(
         default=Decimal("2.15"),
         description="ECB main refinancing rate in percent, for late-payment interest in final notices",

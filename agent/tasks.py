@@ -77,9 +77,17 @@ def _send_task_mail(
 
 
 def request_contact(
-    session: Session, sender: Sender, settings: Settings, *, account: Account, addressee: str, at: datetime
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    account: Account,
+    addressee: str,
+    at: datetime,
+    problem: str | None = None,
 ) -> Task:
-    """The open contact request for this account, created and e-mailed once."""
+    """The open contact request for this account, created and e-mailed once. `problem` says what is wrong
+    with the contact we had (a bounce), when there was one."""
     task = session.exec(
         select(Task).where(
             Task.account_id == account.id,
@@ -95,6 +103,7 @@ def request_contact(
             addressee=addressee,
             title=f"Contact needed for {account.name}",
             created_at=at,
+            details={"problem": problem} if problem else {},
         )
         session.add(task)
         session.flush()
@@ -115,7 +124,7 @@ def request_contact(
         invoices = session.exec(
             select(Invoice).where(Invoice.account_id == account.id).order_by(col(Invoice.due_date))
         ).all()
-        return {"account": account, "invoices": invoices}
+        return {"account": account, "invoices": invoices, "problem": task.details.get("problem")}
 
     _send_task_mail(
         session,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from agent.db import session_scope
@@ -223,8 +224,17 @@ def test_sender_not_allowed_is_quarantined(agent: Agent, runtime: Runtime) -> No
     assert len(runtime.inbox().folders["quarantine"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        ("Nous contestons cette facture : la livraison est incomplète.", "dispute from paul@dupont.example"),
+        ("Bonjour, cette facture a déjà été réglée le 20 novembre.", "paul@dupont.example says invoice"),
+        ("Pouvez-vous me renvoyer le bon de commande ?", "reply from customer paul@dupont.example"),
+    ],
+    ids=["dispute", "already_paid", "other"],
+)
 def test_customer_reply_pauses_the_invoice_and_asks_finance(
-    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox, body: str, title: str
 ) -> None:
     deliver(runtime, make_email(files=[("F-0800.pdf", invoice_pdf("F-2026-0800", "100.00"))]))
     agent.tick()
@@ -236,7 +246,7 @@ def test_customer_reply_pauses_the_invoice_and_asks_finance(
         make_email(
             sender="paul@dupont.example",
             subject=f"Re: {reminder['Subject']}",
-            body="Nous contestons cette facture.",
+            body=body + "\n\nLe 27 nov. 2026, Relance a écrit :\n> Rappel",
             in_reply_to=str(reminder["Message-ID"]),
         ),
     )
@@ -244,9 +254,8 @@ def test_customer_reply_pauses_the_invoice_and_asks_finance(
     agent.tick(datetime(2026, 12, 2, 8, 30, tzinfo=UTC))
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Invoice)).one().paused
-        assert any(
-            t.title.startswith("reply from customer paul@dupont.example") for t in session.exec(select(Task))
-        )
+        (task,) = [t for t in session.exec(select(Task)) if t.title.startswith(title)]
+        assert task.details["reasons"][0] == f"their words: “{body}”"  # the decision shows its cause
         assert session.exec(select(Reminder).where(Reminder.step_name == "due_today")).one().state == "paused"
     assert len([m for m in outbox.messages() if m["To"] == "paul@dupont.example"]) == 1
 

@@ -41,6 +41,8 @@ class Invoice(SQLModel, table=True):
     plan: str | None = Field(default=None, max_length=60, description="Overrides account and company plan")
     paused: bool = False
     pause_reason: str | None = None
+    paused_until: datetime | None = utc_field(nullable=True)  # a promise's date plus grace: then resumed
+    promised_for: date | None = Field(default=None, description="The payment date the customer promised")
     created_at: datetime = utc_field()
 
 

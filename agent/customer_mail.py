@@ -1,0 +1,281 @@
+"""What comes back from customers: replies to reminders, out-of-office notices, and bounces.
+
+Each decision is written down with the words that caused it (an audit event), and nothing uncertain
+is acted on toward the customer: a dispute, an "already paid", or a reply we cannot read pauses the
+invoice and goes to finance as a task. Only a promise with a date we can read pauses the plan on its
+own, until that date plus a grace period; if the money has not come by then, the plan resumes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from agent import audit
+from agent.customer_replies import is_out_of_office, read_reply, return_date
+from agent.db import session_scope
+from agent.ledger import open_balance, open_invoices
+from agent.mail.bounce import read_bounce
+from agent.mail.parse import ParsedMessage
+from agent.models import Account, Contact, InboundMessage, Invoice, OutboundMessage, Reminder
+from agent.models.ledger import InvoiceStatus
+from agent.models.reminder import ReminderState
+from agent.runtime import Runtime
+from agent.schedule import pause_invoice, postpone_next_step, resume_steps
+from agent.tasks import request_contact, request_review
+
+MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}  # where 12/01 is December the first
+
+
+def reminder_for(session: Session, message: ParsedMessage) -> Reminder | None:
+    """The reminder a message answers, by the Message-IDs of its thread (the latest one wins)."""
+    thread = [m for m in [message.in_reply_to, *reversed(message.references)] if m]
+    for message_id in thread:
+        reminder = session.exec(select(Reminder).where(Reminder.message_id == message_id)).first()
+        if reminder is not None:
+            return reminder
+    return None
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> str:
+    """promise | dispute | already_paid | other | out_of_office | postponed (what was decided)."""
+    now = runtime.clock.now()
+    settings = runtime.settings
+    if is_out_of_office(message.subject, message.body_text):
+        return handle_auto_reply(runtime, inbound_id, message)
+    with session_scope(runtime.engine) as session:
+        reminder = reminder_for(session, message)
+        invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
+        account = session.get(Account, invoice.account_id) if invoice else None
+        written_on = (message.date or now).date()
+        reading = read_reply(
+            message.body_text,
+            written_on=written_on,
+            month_first=bool(account and account.country in MONTH_FIRST_COUNTRIES),
+        )
+        subject = f"invoice {invoice.number}" if invoice else "no invoice found in the thread"
+        audit.record(
+            session,
+            at=now,
+            entity="invoice" if invoice else "inbound",
+            entity_id=invoice.id if invoice else inbound_id,
+            action=f"customer_{reading.intent}",
+            message=f"Reply from {message.sender} ({subject}) read as {reading.intent.replace('_', ' ')}"
+            + (f" by {reading.promised_for}" if reading.promised_for else "")
+            + f": “{reading.words}”",
+            words=reading.words,
+            inbound_id=inbound_id,
+        )
+        if invoice is not None and reading.intent == "promise" and reading.promised_for:
+            grace = settings.reminders.promise_grace_days
+            invoice.promised_for = reading.promised_for
+            pause_invoice(
+                session,
+                invoice=invoice,
+                at=now,
+                reason=f"promise to pay by {reading.promised_for} (“{reading.words}”)",
+                until=_midnight_utc(reading.promised_for + timedelta(days=grace + 1)),
+            )
+            return "promise"
+        title, pause_reason = {
+            "dispute": (f"dispute from {message.sender} on {subject}", "disputed by the customer"),
+            "already_paid": (
+                f"{message.sender} says {subject} is already paid: please check the bank",
+                "the customer says it is paid; finance to verify",
+            ),
+        }.get(reading.intent, (f"reply from customer {message.sender} on {subject}", "customer replied"))
+        if invoice is not None:
+            pause_invoice(session, invoice=invoice, at=now, reason=f"{pause_reason} (“{reading.words}”)")
+        request_review(
+            session,
+            runtime.sender,
+            settings,
+            at=now,
+            addressee=settings.company.finance_address,
+            title=title,
+            reasons=[
+                f"their words: “{reading.words}”",
+                f"subject: {message.subject}",
+                "the reminders for this invoice are paused until you resume them",
+            ],
+            account_id=invoice.account_id if invoice else None,
+        )
+        return reading.intent
+
+
+def handle_auto_reply(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> str:
+    """An automatic answer is not a customer's word: ignored, except that an out-of-office which says
+    when the person is back moves the invoice's next step after that date."""
+    now = runtime.clock.now()
+    with session_scope(runtime.engine) as session:
+        reminder = reminder_for(session, message)
+        invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
+        back = (
+            return_date(message.body_text, (message.date or now).date())
+            if is_out_of_office(message.subject, message.body_text)
+            else None
+        )
+        if invoice is not None and back is not None:
+            moved = postpone_next_step(
+                session,
+                invoice=invoice,
+                until=_midnight_utc(back),
+                at=now,
+                reason=f"{message.sender} is away until {back} (out-of-office)",
+            )
+            if moved:
+                return "postponed"
+        audit.record(
+            session,
+            at=now,
+            entity="inbound",
+            entity_id=inbound_id,
+            action="auto_reply",
+            message=f"Automatic reply from {message.sender} ignored"
+            + (f" (away until {back}; the next step is later already)" if back else ""),
+        )
+    return "ignored"
+
+
+def handle_bounce(runtime: Runtime, inbound_id: int) -> str:
+    """A delivery failure of one of our reminders: the contact is marked invalid, the account's planned
+    steps wait, and finance is asked for a new contact. A temporary failure is only noted."""
+    now = runtime.clock.now()
+    settings = runtime.settings
+    with session_scope(runtime.engine) as session:
+        inbound = session.get(InboundMessage, inbound_id)
+        assert inbound is not None
+        bounce = read_bounce((runtime.store.root / inbound.raw_path).read_bytes())
+        candidates = [m for m in ([bounce.original_message_id] if bounce else []) if m]
+        candidates += list(bounce.mentioned_ids) if bounce else []
+        outbound = next(
+            (
+                found
+                for m in candidates
+                if (
+                    found := session.exec(
+                        select(OutboundMessage).where(OutboundMessage.message_id == m)
+                    ).first()
+                )
+            ),
+            None,
+        )
+        if bounce is None or outbound is None:
+            audit.record(
+                session,
+                at=now,
+                entity="inbound",
+                entity_id=inbound_id,
+                action="bounce_unmatched",
+                message="A delivery report that names none of our messages: kept, nothing changed",
+            )
+            return "ignored"
+        recipient = (bounce.recipient or outbound.recipient).lower()
+        if not bounce.permanent:
+            audit.record(
+                session,
+                at=now,
+                entity="inbound",
+                entity_id=inbound_id,
+                action="delivery_delayed",
+                message=f"Delivery to {recipient} delayed ({bounce.describe()}); the server keeps trying",
+            )
+            return "delayed"
+        reminder = session.exec(select(Reminder).where(Reminder.message_id == outbound.message_id)).first()
+        invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
+        if invoice is None:  # one of our task e-mails to finance bounced: say so loudly
+            audit.record(
+                session,
+                at=now,
+                entity="inbound",
+                entity_id=inbound_id,
+                action="task_mail_bounced",
+                message=f"Our {outbound.purpose} e-mail to {recipient} bounced: {bounce.describe()}",
+            )
+            return "task_mail_bounced"
+        account = session.get(Account, invoice.account_id)
+        assert account is not None
+        contacts = session.exec(
+            select(Contact).where(Contact.account_id == account.id, col(Contact.valid).is_(True))
+        ).all()
+        for contact in contacts:
+            if contact.email.lower() == recipient:
+                contact.valid = False
+                session.add(contact)
+        problem = f"{recipient} bounced: {bounce.describe()}"
+        audit.record(
+            session,
+            at=now,
+            entity="account",
+            entity_id=account.id,
+            action="contact_bounced",
+            message=f"Reminder for invoice {invoice.number} to {recipient} bounced ({bounce.describe()}); "
+            "the contact is marked invalid",
+        )
+        for owed in open_invoices(session, account.id or 0):
+            for step in session.exec(
+                select(Reminder).where(
+                    Reminder.invoice_id == owed.id, Reminder.state == ReminderState.PLANNED
+                )
+            ):
+                step.state, step.reason = ReminderState.PAUSED, f"waiting for a new contact: {problem}"
+                session.add(step)
+        request_contact(
+            session, runtime.sender, settings, account=account, addressee=settings.company.finance_address,
+            at=now, problem=problem,
+        )  # fmt: skip
+        return "contact_invalid"
+
+
+def resume_after_new_contact(runtime: Runtime, account_id: int) -> int:
+    """A new contact answers what held the account's steps (a bounce, no contact at dispatch): the steps
+    of its open invoices that are not paused for their own reason go back on the schedule."""
+    now = runtime.clock.now()
+    resumed = 0
+    with session_scope(runtime.engine) as session:
+        for invoice in open_invoices(session, account_id):
+            if (
+                invoice.paused
+                or open_balance(session, invoice) <= runtime.settings.reminders.balance_tolerance
+            ):
+                continue
+            resumed += len(
+                resume_steps(
+                    session, invoice=invoice, settings=runtime.settings, at=now, reason="new contact"
+                )
+            )
+    return resumed
+
+
+def resume_broken_promises(runtime: Runtime) -> list[str]:
+    """Promises whose date and grace have passed: paid invoices are already settled; the others resume,
+    their next step now (one step firmer than the last one sent)."""
+    now = runtime.clock.now()
+    done = []
+    with session_scope(runtime.engine) as session:
+        due = session.exec(
+            select(Invoice).where(
+                col(Invoice.paused).is_(True),
+                col(Invoice.paused_until).is_not(None),
+                col(Invoice.paused_until) <= now,
+                col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID]),
+            )
+        ).all()
+        for invoice in due:
+            reason = f"promise to pay by {invoice.promised_for} not kept"
+            audit.record(
+                session,
+                at=now,
+                entity="invoice",
+                entity_id=invoice.id,
+                action="promise_broken",
+                message=f"Invoice {invoice.number}: {reason} (balance {open_balance(session, invoice)})",
+            )
+            resume_steps(session, invoice=invoice, settings=runtime.settings, at=now, reason=reason)
+            done.append(invoice.number)
+    return done
