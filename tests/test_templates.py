@@ -91,9 +91,12 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
             "contact": Contact(account_id=1, email="a@b.example", language="es"),
             "missing": "e-mail",
             "reasons": ["number is uncertain"],
+            "problem": "ap@acme.example bounced: 5.1.1 User unknown",
         },
     )
     assert rendered.subject.startswith("[relance RL-0000ABCD]") and "{{" not in rendered.text
+    if template == "task_contact_request":  # a bounce says what no longer works, in the company's language
+        assert "(ap@acme.example bounced: 5.1.1 User unknown)" in rendered.text
 
 
 def test_a_spanish_customer_is_written_to_in_spanish(runtime, settings) -> None:  # type: ignore[no-untyped-def]

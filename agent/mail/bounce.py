@@ -47,12 +47,11 @@ def _fields(text: str) -> dict[str, str]:
 
 
 def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if isinstance(payload, bytes):
-        return payload.decode("utf-8", "replace")
-    if isinstance(payload, list):  # message/delivery-status parsed as a list of header blocks
-        return "\n".join(str(block) for block in payload)
-    return str(part.get_payload())
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/delivery-status: the parser gives one block per recipient
+        return "\n\n".join(str(block) for block in payload)
+    decoded = part.get_payload(decode=True)
+    return decoded.decode("utf-8", "replace") if isinstance(decoded, bytes) else str(payload)
 
 
 def _address(value: str) -> str | None:
