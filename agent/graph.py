@@ -24,9 +24,11 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, interrupt
+from sqlalchemy.engine import make_url
 
 from agent import intake
 from agent.runtime import Runtime
+from agent.settings import Settings
 
 ROUTES = {  # classification -> the node that handles it; anything else is set aside, kept and visible
     "documents": "extract_documents",
@@ -121,6 +123,24 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
     for terminal in ("read_customer_reply", "handle_bounce", "handle_auto_reply", "set_aside"):
         graph.add_edge(terminal, END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def make_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
+    """Where interrupted threads are kept: beside the data in PostgreSQL when the database is
+    PostgreSQL (so every host running relance resumes the same threads), else a SQLite file."""
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() != "postgresql":
+        return sqlite_checkpointer(settings.checkpoint_path)
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg import Connection
+    from psycopg.rows import dict_row
+
+    libpq_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # autocommit: each checkpoint is durable when the node returns (synchronous durability)
+    connection = Connection.connect(libpq_url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    saver = PostgresSaver(connection)  # type: ignore[arg-type]
+    saver.setup()
+    return saver
 
 
 def sqlite_checkpointer(path: Path) -> SqliteSaver:

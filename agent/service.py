@@ -22,7 +22,7 @@ from agent.clock import FixedClock
 from agent.customer_mail import resume_broken_promises
 from agent.db import session_scope
 from agent.dispatch import Dispatched, dispatch_due
-from agent.graph import build_graph, sqlite_checkpointer, thread_config
+from agent.graph import build_graph, make_checkpointer, thread_config
 from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import parse_message
@@ -59,7 +59,7 @@ class TickReport:
 class Agent:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.checkpointer = sqlite_checkpointer(runtime.settings.checkpoint_path)
+        self.checkpointer = make_checkpointer(runtime.settings)
         self.graph = build_graph(runtime, self.checkpointer)
         self._inbox: Inbox | None = None  # one connection for the agent's life (IMAP), opened on first use
 
