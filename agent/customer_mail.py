@@ -13,14 +13,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from agent import audit
-from agent.customer_replies import is_out_of_office, read_reply, return_date
+from agent.customer_replies import ReplyReading, is_out_of_office, read_reply, reconcile, return_date
 from agent.db import session_scope
 from agent.ledger import open_balance, open_invoices
+from agent.llm import LlmReply, ask, load_prompt, parse_iso_date
 from agent.mail.bounce import read_bounce
 from agent.mail.parse import ParsedMessage
 from agent.models import Account, Contact, InboundMessage, Invoice, OutboundMessage, Reminder
 from agent.models.ledger import InvoiceStatus
 from agent.models.reminder import ReminderState
+from agent.replies import strip_quoted
 from agent.runtime import Runtime
 from agent.schedule import pause_invoice, postpone_next_step, resume_steps
 from agent.tasks import request_contact, request_review
@@ -58,6 +60,8 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
             written_on=written_on,
             month_first=bool(account and account.country in MONTH_FIRST_COUNTRIES),
         )
+        model_reading, usage = _model_reading(runtime, message.body_text, written_on)
+        reading = reconcile(reading, model_reading, message.body_text, written_on)
         subject = f"invoice {invoice.number}" if invoice else "no invoice found in the thread"
         audit.record(
             session,
@@ -70,6 +74,8 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
             + f": “{reading.words}”",
             words=reading.words,
             inbound_id=inbound_id,
+            read_by="llm+rules" if model_reading else "rules",
+            llm_tokens=usage,
         )
         if invoice is not None and reading.intent == "promise" and reading.promised_for:
             grace = settings.reminders.promise_grace_days
@@ -106,6 +112,24 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
             account_id=invoice.account_id if invoice else None,
         )
         return reading.intent
+
+
+def _model_reading(
+    runtime: Runtime, body: str, written_on: date
+) -> tuple[ReplyReading | None, dict[str, int]]:
+    if runtime.llm is None:
+        return None, {}
+    system = load_prompt(
+        runtime.settings.prompts_dir,
+        "customer_reply",
+        company=runtime.settings.company.name,
+        written_on=written_on.isoformat(),
+    )
+    answer = ask(runtime.llm, system=system, text=strip_quoted(body), schema=LlmReply)
+    if not isinstance(answer.value, LlmReply):
+        return None, answer.usage
+    value = answer.value
+    return ReplyReading(value.intent, value.words, parse_iso_date(value.promised_for)), answer.usage
 
 
 def handle_auto_reply(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> str:

@@ -287,3 +287,28 @@ def return_date(text: str, written_on: date, *, month_first: bool = False) -> da
         rest = rest[cut.end() + 2 :] if cut else ""
     plausible = [d for d in found if written_on < d <= written_on + timedelta(days=60)]
     return max(plausible) if plausible else None
+
+
+def reconcile(rule: ReplyReading, model: ReplyReading | None, text: str, written_on: date) -> ReplyReading:
+    """The LLM's reading, where the deterministic one does not contradict it; otherwise the safer one.
+
+    The model must quote words that are really in the reply, and a promised date must be plausible.
+    A dispute or "already paid" found by the rules is never overruled (either way a person reads it);
+    a promise the two readings disagree about goes to a person."""
+    if model is None:
+        return rule
+    squashed = " ".join(text.split())
+    if not model.words.strip() or " ".join(model.words.split()) not in squashed:
+        return rule
+    if rule.intent in ("dispute", "already_paid"):
+        return rule
+    if model.intent == "promise":
+        plausible = model.promised_for is not None and (
+            written_on <= model.promised_for <= written_on + timedelta(days=MAX_PROMISE_DAYS)
+        )
+        if not plausible or (rule.intent == "promise" and rule.promised_for != model.promised_for):
+            return ReplyReading("other", model.words)
+        return model
+    if rule.intent == "promise" and model.intent == "other":
+        return ReplyReading("other", rule.words)
+    return model

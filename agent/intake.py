@@ -24,9 +24,10 @@ from agent.customer_mail import (
     resume_after_new_contact,
 )
 from agent.db import session_scope
-from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
+from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
+from agent.llm import LlmDocument, ask, load_prompt
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
@@ -91,6 +92,15 @@ def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
     return None
 
 
+def document_reader(runtime: Runtime) -> LlmReader | None:
+    """The LLM's reading of a document's text, when an endpoint is configured."""
+    model = runtime.llm
+    if model is None:
+        return None
+    system = load_prompt(runtime.settings.prompts_dir, "document", company=runtime.settings.company.name)
+    return lambda text: ask(model, system=system, text=text, schema=LlmDocument)
+
+
 def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachment: Attachment) -> Document:
     digest, path = runtime.store.put(attachment.data, suffix=attachment.suffix)
     existing = session.exec(
@@ -131,7 +141,9 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
     """Store every attachment, extract each document; doubtful or unreadable ones become review tasks."""
     _inbound, message = load_message(runtime, inbound_id)
     settings, now = runtime.settings, runtime.clock.now()
-    options = ExtractOptions(company_names=tuple(settings.company.all_names()), today=now.date())
+    options = ExtractOptions(
+        company_names=tuple(settings.company.all_names()), today=now.date(), llm=document_reader(runtime)
+    )
     ids: list[int] = []
     for attachment in message.attachments:
         with session_scope(runtime.engine) as session:

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 
 from agent import audit
 from agent.clock import Clock
 from agent.db import open_database, session_scope
+from agent.llm import chat_model
 from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirInbox
 from agent.mail.outgoing import Sender, make_sender
@@ -41,6 +43,7 @@ class Runtime:
     store: RawStore
     sender: Sender
     clock: Clock
+    llm: BaseChatModel | None = None  # an OpenAI-compatible endpoint when configured; tests inject a fake
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Runtime:
@@ -51,6 +54,7 @@ class Runtime:
             store=RawStore(settings.raw_store_path),
             sender=make_sender(settings),
             clock=clock,
+            llm=chat_model(settings),
         )
 
     def inbox(self) -> Inbox:

@@ -1,12 +1,15 @@
 """One entry point: bytes of a file in, a validated `ExtractedDocument` (or a clear error) out.
 
-Order of trust: e-invoice XML (bare, or embedded in the PDF), then the PDF's text layer. The LLM path
-plugs in after the text path when configured (document issue); OCR likewise.
+Order of trust: e-invoice XML (bare, or embedded in the PDF), then the PDF's text layer read by the
+deterministic extractor; when an LLM is configured it reads the same text, and its answer is kept
+only as far as it agrees with the extractor (`llm_reading.cross_check`). Images and scans without a
+text layer need OCR, which is not available yet: they get a clear error and are kept for a person.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,13 +17,20 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from agent.documents.einvoice import NotAnEInvoice, embedded_xml, parse_einvoice
+from agent.documents.llm_reading import cross_check, from_llm
 from agent.documents.schema import ExtractedDocument
 from agent.documents.text import extract_from_text
 from agent.documents.validate import validate
+from agent.llm import LlmAnswer, LlmDocument
 
 
 class ExtractionError(Exception):
     """The file cannot be read as a document; the message says why in words finance understands."""
+
+
+LlmReader = Callable[[str], LlmAnswer]  # the document's text in, the model's structured reading out
+
+IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class ExtractOptions:
     ignore_embedded: bool = False
     company_names: tuple[str, ...] = ()
     today: date | None = None
+    llm: LlmReader | None = None
 
 
 def pdf_text(reader: PdfReader) -> str:
@@ -42,6 +53,8 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
             return validate(parse_einvoice(data), today=options.today)
         except NotAnEInvoice as error:
             raise ExtractionError(str(error)) from error
+    if data.startswith(IMAGE_SIGNATURES):
+        raise ExtractionError(f"{filename} is an image: reading images needs OCR, which is not available yet")
     if not data.startswith(b"%PDF"):
         raise ExtractionError(f"{filename} is not a PDF or an e-invoice XML")
     try:
@@ -60,8 +73,19 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
         raise ExtractionError(f"{filename}: the PDF cannot be read ({error})") from error
     if len(text.strip()) < 20:
         raise ExtractionError(f"{filename}: the PDF has no text layer (a scan); OCR is not available yet")
-    document = extract_from_text(text, company_names=list(options.company_names))
-    return validate(document, today=options.today)
+    document = validate(
+        extract_from_text(text, company_names=list(options.company_names)), today=options.today
+    )
+    if options.llm is None:
+        return document
+    answer = options.llm(text)
+    if not isinstance(answer.value, LlmDocument):
+        document.warnings.append(answer.error or "the LLM gave no reading")
+        document.llm_usage = answer.usage
+        return document
+    checked = cross_check(from_llm(answer.value), document)
+    checked.llm_usage = answer.usage
+    return validate(checked, today=options.today)
 
 
 def _language_of(reader: PdfReader) -> str | None:

@@ -48,6 +48,7 @@ class ExtractedDocument(BaseModel):
     language: str | None = None
     confidence: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    llm_usage: dict[str, int] = Field(default_factory=dict, description="Tokens, when an LLM read it")
 
     @property
     def overall_confidence(self) -> float:
