@@ -14,6 +14,7 @@ import typer
 
 from agent import views
 from agent.cli_common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
+from agent.cli_extract import extract
 from agent.cli_payments import payments_app, serve
 from agent.clock import FixedClock, SystemClock, parse_instant
 from agent.db import session_scope, upgrade
@@ -29,6 +30,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(payments_app, name="payments")
 app.add_typer(plans_app, name="plans")
 app.command()(serve)
+app.command()(extract)
 
 
 @app.callback()

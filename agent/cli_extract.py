@@ -1,0 +1,121 @@
+"""`relance extract`: read files and print what was understood, one JSON object per document.
+
+Many files in one call share one process (no start-up cost per file), and a file that cannot be read
+gives `status: "error"` with the reason while the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agent.cli_common import console, err, load_settings
+from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
+from agent.documents.schema import ExtractedDocument
+from agent.mail.parse import parse_message
+
+FIELDS = (
+    "number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_net",
+    "total_tax",
+    "total_gross",
+    "amount_due",
+)
+
+
+def files_in(path: Path, data: bytes) -> Iterator[tuple[str, bytes]]:
+    """The documents a path holds: itself, or each document attached to an .eml."""
+    if path.suffix.lower() != ".eml":
+        yield path.name, data
+        return
+    message = parse_message(data, "extract")
+    documents = [a for a in message.attachments if a.is_document]
+    if not documents:
+        raise ExtractionError(f"{path.name}: the e-mail has no PDF or XML attachment")
+    for attachment in documents:
+        yield attachment.filename, attachment.data
+
+
+def as_record(given: str, name: str, document: ExtractedDocument, attachment: bool) -> dict[str, Any]:
+    data = document.model_dump(mode="json")
+    record: dict[str, Any] = {"file": given, "status": "ok", "error": None, "source": document.source}
+    if attachment:
+        record["attachment"] = name
+    record["document_type"] = document.document_type
+    record |= {key: data[key] for key in FIELDS}
+    record["customer"] = {k: data["customer"][k] for k in ("name", "address", "country", "vat_id", "email")}
+    record["supplier"] = {k: data["supplier"][k] for k in ("name", "vat_id")}
+    record["referenced_invoice"] = document.referenced_invoice
+    record["lines"] = data["lines"]
+    record["language"] = document.language
+    record["confidence"] = document.confidence
+    record["warnings"] = document.warnings
+    if document.llm_usage:
+        record["llm_usage"] = document.llm_usage
+    return record
+
+
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="PDF, XML, PNG/JPEG or .eml files")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line per document")] = False,
+    ignore_embedded: Annotated[
+        bool, typer.Option("--ignore-embedded", help="Skip embedded e-invoice XML: measure the text path")
+    ] = False,
+    llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Also ask the configured LLM")] = False,
+) -> None:
+    """Read documents and print what relance understands of them (nothing is stored)."""
+    settings = load_settings(None)
+    reader = None
+    if llm:
+        from agent.llm import LlmDocument, ask, chat_model, load_prompt
+
+        model = chat_model(settings)
+        if model is None:
+            err.print("[red]error:[/] --llm needs an endpoint: set llm.base_url and llm.model")
+            raise typer.Exit(2)
+        system = load_prompt(settings.prompts_dir, "document", company=settings.company.name)
+
+        def reader(text: str):  # type: ignore[no-untyped-def]
+            return ask(model, system=system, text=text, schema=LlmDocument)
+
+    options = ExtractOptions(
+        ignore_embedded=ignore_embedded, company_names=tuple(settings.company.all_names()), llm=reader
+    )
+    failures = 0
+    for path in paths:
+        given, is_mail = str(path), path.suffix.lower() == ".eml"
+        try:
+            data = path.read_bytes()
+            found = list(files_in(path, data))
+            records = []
+            for name, content in found:
+                try:
+                    document = extract_document(name, content, options)
+                    records.append(as_record(given, name, document, is_mail))
+                except ExtractionError as error:
+                    failed = {"file": given, "status": "error", "error": str(error)}
+                    records.append(failed | ({"attachment": name} if is_mail else {}))
+        except (OSError, ExtractionError) as error:
+            records = [{"file": given, "status": "error", "error": str(error)}]
+        for record in records:
+            failures += record["status"] == "error"
+            if as_json:
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif record["status"] == "error":
+                err.print(f"[red]{given}[/]: {record['error']}")
+            else:
+                console.print(
+                    f"{given}: {record['document_type']} {record['number']} of {record['issue_date']}, "
+                    f"due {record['due_date']}, {record['amount_due']} {record['currency']} "
+                    f"({record['source']}), customer {record['customer']['name']}"
+                )
+    if failures:
+        raise typer.Exit(1)
