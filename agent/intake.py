@@ -27,15 +27,16 @@ from agent.db import session_scope
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
-from agent.llm import LlmDocument, ask, load_prompt
+from agent.llm import LlmContact, LlmDocument, ask, load_prompt
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
+from agent.replies import ContactAnswer, strip_quoted
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
+from agent.tasks import ContactReader, find_task_for_reply, request_contact, request_review
 from agent.tasks import answer_task as act_on_task_reply
-from agent.tasks import find_task_for_reply, request_contact, request_review
 
 DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
@@ -99,6 +100,25 @@ def document_reader(runtime: Runtime) -> LlmReader | None:
         return None
     system = load_prompt(runtime.settings.prompts_dir, "document", company=runtime.settings.company.name)
     return lambda text: ask(model, system=system, text=text, schema=LlmDocument)
+
+
+def contact_reader(runtime: Runtime) -> ContactReader | None:
+    """The LLM's reading of finance's answer to a contact request, when an endpoint is configured."""
+    model = runtime.llm
+    if model is None:
+        return None
+    system = load_prompt(
+        runtime.settings.prompts_dir, "contact_answer", company=runtime.settings.company.name
+    )
+
+    def read(text: str) -> ContactAnswer | None:
+        answer = ask(model, system=system, text=strip_quoted(text), schema=LlmContact)
+        if not isinstance(answer.value, LlmContact):
+            return None
+        value = answer.value
+        return ContactAnswer(email=value.email, name=value.name, language=value.language)
+
+    return read
 
 
 def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachment: Attachment) -> Document:
@@ -310,6 +330,7 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
             message=message,
             inbound_key=inbound.content_hash[:12],
             at=runtime.clock.now(),
+            model_reader=contact_reader(runtime),
         )
     if outcome.status == "contact_created" and account_id is not None:
         resume_after_new_contact(runtime, account_id)  # steps held by a bounce or a missing contact

@@ -97,3 +97,23 @@ def parse_contact_answer(text: str) -> ContactAnswer:
 
 def language_for_country(country: str | None) -> str | None:
     return COUNTRY_LANGUAGE.get((country or "").upper())
+
+
+def combine_answers(rule: ContactAnswer, model: ContactAnswer | None, text: str) -> ContactAnswer:
+    """The rules' reading, completed by the LLM's where it is checkable: an address or a name the
+    model gives must be written in the answer, a language must be one we know. An address the rules
+    found is never replaced."""
+    if model is None:
+        return rule
+    own = strip_quoted(text)
+    lowered = own.lower()
+    email = rule.email
+    if email is None and model.email and EMAIL.fullmatch(model.email) and model.email.lower() in lowered:
+        email = model.email.lower()
+    name = rule.name
+    if name is None and model.name and model.name.lower() in lowered:
+        name = model.name
+    language = rule.language
+    if language is None and model.language in LANGUAGE_WORDS:
+        language = model.language
+    return ContactAnswer(email=email, name=name, language=language)

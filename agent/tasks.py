@@ -24,11 +24,14 @@ from agent.mail.parse import ParsedMessage
 from agent.mail.send import already_sent, send_once
 from agent.models import Account, Invoice, Task
 from agent.models.task import TaskKind, TaskStatus
-from agent.replies import language_for_country, parse_contact_answer
+from agent.replies import ContactAnswer, combine_answers, language_for_country, parse_contact_answer
 from agent.settings import Settings
 from agent.templating import render_email, supported_languages
 
 log = logging.getLogger(__name__)
+
+
+ContactReader = Callable[[str], ContactAnswer | None]  # an answer's text in, the LLM's reading out
 
 
 def new_token() -> str:
@@ -241,8 +244,10 @@ def answer_task(
     message: ParsedMessage,
     inbound_key: str,
     at: datetime,
+    model_reader: ContactReader | None = None,
 ) -> ReplyOutcome:
-    """Act on finance's reply to one of our tasks, after checking it may."""
+    """Act on finance's reply to one of our tasks, after checking it may. `model_reader` is the LLM's
+    reading of a contact answer, when one is configured; the rules' reading comes first."""
     why = reply_refusal(task, message)
     if why:
         log.warning(why)
@@ -251,8 +256,20 @@ def answer_task(
     if task.status != TaskStatus.OPEN:
         return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
     if task.kind == TaskKind.CONTACT_REQUEST:
+        rule = parse_contact_answer(message.body_text)
+        needs_model = model_reader is not None and (rule.email is None or rule.language is None)
+        answer = combine_answers(
+            rule, model_reader(message.body_text) if needs_model else None, message.body_text
+        )
         return _answer_contact_request(
-            session, sender, settings, task=task, message=message, inbound_key=inbound_key, at=at
+            session,
+            sender,
+            settings,
+            task=task,
+            message=message,
+            inbound_key=inbound_key,
+            at=at,
+            answer=answer,
         )
     # Review and payment tasks: the words are kept on the task; closing it is a person's decision.
     task.details = {**task.details, "replies": [*task.details.get("replies", []), message.body_text[:2000]]}
@@ -278,10 +295,10 @@ def _answer_contact_request(
     message: ParsedMessage,
     inbound_key: str,
     at: datetime,
+    answer: ContactAnswer,
 ) -> ReplyOutcome:
     account = session.get(Account, task.account_id)
     assert account is not None
-    answer = parse_contact_answer(message.body_text)
     if not answer.email:
         _send_task_mail(
             session,

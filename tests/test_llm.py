@@ -196,3 +196,27 @@ def test_the_openai_client_against_an_answer_in_the_wire_format(endpoint: str, t
             "total_tokens": 1401,
         }
     runtime.engine.dispose()
+
+
+def test_the_llm_completes_a_contact_answer_but_never_invents_an_address(
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+) -> None:
+    from agent.models import Contact
+    from tests.test_graph import reply_to_task
+
+    deliver(runtime, make_email(files=[("F-2026-0710.pdf", invoice_pdf("F-2026-0710", "100.00"))]))
+    agent.tick()
+    runtime.llm = ScriptedToolCallingModel(
+        script=[{"name": "Hans Müller", "email": "hans.mueller@other.example", "language": "de"}]
+    )
+    deliver(runtime, reply_to_task(outbox, "C'est Hans Müller, hans@mueller.example ; il est germanophone."))
+    agent.tick()
+    with session_scope(runtime.engine) as session:
+        contact = session.exec(select(Contact)).one()
+    # The rules' address stays (the model's is not in the answer); the language the rules missed is the
+    # model's, and it is not marked as inferred from the country.
+    assert (contact.email, contact.language, contact.language_inferred) == (
+        "hans@mueller.example",
+        "de",
+        False,
+    )
