@@ -12,18 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.db import session_scope
-from agent.ledger import account_in_credit
 from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
-from agent.models import Invoice, OutboundMessage, Reminder
+from agent.models import Allocation, AuditEvent, Invoice, OutboundMessage, Reminder
 from agent.models.reminder import ReminderState
 from agent.settings import Settings
 from agent.steps import build_reminder, load_context, outside_window, pre_send_check
@@ -165,33 +166,47 @@ def _send_if_still_owed(
 ) -> tuple[Dispatched | None, Exception | None]:
     """The last look before the e-mail leaves, with the invoice row locked until it has left.
 
-    A payment committed since the step was reserved is seen here, and the step is cancelled. On
-    PostgreSQL the lock also makes a payment committing during the send wait for it, so the two are
-    ordered: the reminder left before the payment was known, never after. (SQLite has no row locks;
-    its window is the few milliseconds of one SMTP exchange.)"""
-    with session_scope(engine) as session:
-        reminder = session.get(Reminder, item.reminder_id)
-        assert reminder is not None
-        session.exec(select(Invoice).where(Invoice.id == reminder.invoice_id).with_for_update()).one()
-        context = load_context(session, reminder)
-        settled = context.balance <= settings.reminders.balance_tolerance
-        if settled or context.invoice.paused or account_in_credit(session, context.invoice.account_id):
-            reminder.state = ReminderState.CANCELLED if settled else ReminderState.PAUSED
-            reminder.reason = (
-                f"withdrawn before sending: balance {context.balance} {context.invoice.currency}"
-                if settled
-                else f"withdrawn before sending: {context.invoice.pause_reason or 'the account is in credit'}"
+    A payment or a pause committed since the step was reserved is seen here, and the step is withdrawn.
+    On PostgreSQL the lock also makes a payment committing during the send wait for it, so the two are
+    ordered: the reminder left before the payment was known, never after. (SQLite has no row locks; its
+    window is the few milliseconds of one SMTP exchange.) Two small queries, no ORM: this runs for every
+    e-mail."""
+    with engine.begin() as connection:
+        invoice_id = connection.execute(
+            sa_select(Reminder.invoice_id).where(col(Reminder.id) == item.reminder_id)
+        ).scalar_one()
+        amount_due, paused, pause_reason, currency = connection.execute(
+            sa_select(Invoice.amount_due, Invoice.paused, Invoice.pause_reason, Invoice.currency)
+            .where(col(Invoice.id) == invoice_id)
+            .with_for_update()
+        ).one()
+        allocated = connection.execute(
+            sa_select(Allocation.amount).where(col(Allocation.invoice_id) == invoice_id)
+        ).scalars()
+        balance = amount_due - sum(allocated, Decimal("0.00"))
+        if balance <= settings.reminders.balance_tolerance or paused:
+            state = ReminderState.PAUSED if paused else ReminderState.CANCELLED
+            reason = (
+                f"withdrawn before sending: {pause_reason or 'invoice paused'}"
+                if paused
+                else f"withdrawn before sending: balance {balance} {currency}"
             )
-            session.add(reminder)
-            audit.record(
-                session,
-                at=now,
-                entity="reminder",
-                entity_id=reminder.id,
-                action=reminder.state,
-                message=f"Step {reminder.step_name} {reminder.reason}",
+            connection.execute(
+                update(Reminder)
+                .where(col(Reminder.id) == item.reminder_id)
+                .values(state=state, reason=reason)
             )
-            return Dispatched(item.reminder_id, reminder.state, reminder.reason), None
+            connection.execute(
+                insert(AuditEvent).values(
+                    at=now,
+                    entity="reminder",
+                    entity_id=item.reminder_id,
+                    action=state,
+                    message=f"Step {reason}",
+                    detail={},
+                )
+            )
+            return Dispatched(item.reminder_id, state, reason), None
         try:
             sender.send(item.message)
         except Exception as error:  # the step must not stay reserved forever: say what happened
