@@ -7,7 +7,6 @@ Each function opens its own unit of work and returns the ids it produced; the gr
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -28,6 +27,7 @@ from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, 
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import LlmContact, LlmDocument, ask, load_prompt
+from agent.mail.bounce import looks_like_bounce
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
@@ -38,7 +38,6 @@ from agent.schedule import plan_reminders
 from agent.tasks import ContactReader, find_task_for_reply, request_contact, request_review
 from agent.tasks import answer_task as act_on_task_reply
 
-DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
 
@@ -59,7 +58,7 @@ def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage
 def classify(runtime: Runtime, inbound_id: int) -> str:
     """documents | task_reply | customer_reply | bounce | auto_reply | not_allowed | other"""
     _inbound, message = load_message(runtime, inbound_id)
-    if message.is_delivery_report or DAEMON_SENDER.match(message.sender):
+    if looks_like_bounce("multipart/report" if message.is_delivery_report else "", message.sender):
         return "bounce"
     with session_scope(runtime.engine) as session:
         if find_task_for_reply(session, message) is not None:

@@ -18,6 +18,11 @@ MESSAGE_ID = re.compile(r"^message-id:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILIN
 DAEMONS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 
 
+def looks_like_bounce(content_type: str, sender: str) -> bool:
+    """Cheap test for the classifier: a delivery report, or mail from a mail system's own address."""
+    return content_type == "multipart/report" or bool(DAEMONS.match(sender or ""))
+
+
 @dataclass(frozen=True)
 class Bounce:
     recipient: str | None
