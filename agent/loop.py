@@ -1,6 +1,7 @@
 """`relance run`: the service loop under APScheduler.
 
-One job ticks every N seconds (coalesced, never two at once). A lock file refuses a second service
+One job ticks every N seconds (coalesced, never two at once) on a background scheduler; the main
+thread only waits for a signal. A lock file refuses a second service
 on the same data directory, because two services would race for the same mailbox. SIGTERM and
 Ctrl-C stop after the tick in progress: a reminder step is never abandoned between send and mark.
 """
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from agent.clock import SystemClock
@@ -60,7 +61,7 @@ IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minute
 
 
 def watch_mailbox(
-    settings: Settings, scheduler: BlockingScheduler, stopping: threading.Event, interval: int
+    settings: Settings, scheduler: BackgroundScheduler, stopping: threading.Event, interval: int
 ) -> None:
     """Wait in IMAP IDLE on a connection of its own; new mail brings the next tick forward to now."""
     watcher = ImapInbox(settings.mailbox)
@@ -84,7 +85,7 @@ def run_service(settings: Settings, *, interval: int) -> None:
         Agent(Runtime.open(settings, SystemClock())) as agent,
     ):
         _ = agent.inbox  # a mailbox that cannot be configured is a start-up error, not one error per tick
-        scheduler = BlockingScheduler(timezone="UTC")
+        scheduler = BackgroundScheduler(timezone="UTC")
         stopping = threading.Event()
 
         in_flight = threading.Lock()  # held by a running tick; stopping waits for it
@@ -123,11 +124,16 @@ def run_service(settings: Settings, *, interval: int) -> None:
         def stop(signum: int, _frame: FrameType | None) -> None:
             log.info("signal %s: stopping after the current tick", signal.Signals(signum).name)
             stopping.set()
-            scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         log.info("relance running on %s, one tick every %ss", settings.data_dir, interval)
         scheduler.start()
+        # Short waits, not one long one: the kernel may deliver SIGTERM to any thread, and Python runs
+        # the handler in the main thread only when that thread next runs Python code. A main thread
+        # asleep in a 600 s wait would ignore it for up to 600 s (seen in the tests).
+        while not stopping.wait(0.5):
+            pass
+        scheduler.shutdown(wait=False)
         with in_flight:  # the tick in progress, if any, finishes before the agent's connections close
             log.info("relance stopped")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -22,11 +23,22 @@ def relance(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "agent", *args],
         cwd=PROJECT,
-        env=env,
+        env={**env, "PYTHONFAULTHANDLER": "1"},
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def stopped(service: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:
+    """Wait for a signalled service; if it hangs, fail with every thread's stack (faulthandler, enabled
+    by PYTHONFAULTHANDLER in its environment), not a bare timeout."""
+    try:
+        return service.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        service.send_signal(signal.SIGABRT)
+        _out, err = service.communicate(timeout=30)
+        pytest.fail(f"the service did not stop within {timeout} s; its threads:\n{err[-8000:]}")
 
 
 def test_run_ticks_refuses_a_second_instance_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -56,7 +68,7 @@ def test_run_ticks_refuses_a_second_instance_and_stops_on_sigterm(tmp_path: Path
         assert list(MaildirInbox(data_dir / "inbox").fetch_new()) == []  # the running service read it
     finally:
         service.send_signal(signal.SIGTERM)
-        _out, err = service.communicate(timeout=60)
+        _out, err = stopped(service, timeout=60)
     assert service.returncode == 0, err
     assert "signal SIGTERM: stopping after the current tick" in err and "relance stopped" in err
 
@@ -132,7 +144,7 @@ def test_sigterm_during_a_tick_lets_it_finish(tmp_path: Path) -> None:
     while kept() < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     service.send_signal(signal.SIGTERM)  # the first tick is under way
-    _out, err = service.communicate(timeout=120)
+    _out, err = stopped(service)
     assert service.returncode == 0, err
     assert kept() == total and list(MaildirInbox(data_dir / "inbox").fetch_new()) == []
     with closing(sqlite3.connect(database)) as connection:
