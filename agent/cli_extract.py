@@ -75,16 +75,13 @@ def extract(
     settings = load_settings(None)
     reader = None
     if llm:
-        from agent.llm import LlmDocument, ask, chat_model, load_prompt
+        from agent.llm import chat_model, document_reader
 
         model = chat_model(settings)
         if model is None:
             err.print("[red]error:[/] --llm needs an endpoint: set llm.base_url and llm.model")
             raise typer.Exit(2)
-        system = load_prompt(settings.prompts_dir, "document", company=settings.company.name)
-
-        def reader(text: str):  # type: ignore[no-untyped-def]
-            return ask(model, system=system, text=text, schema=LlmDocument)
+        reader = document_reader(model, settings)
 
     options = ExtractOptions(
         ignore_embedded=ignore_embedded, company_names=tuple(settings.company.all_names()), llm=reader

@@ -97,11 +97,7 @@ def payments_record(
                 at=runtime.clock.now(),
                 tolerance=runtime.settings.reminders.balance_tolerance,
             )
-            result = {
-                "payment_id": payment.id,
-                "status": payment.status,
-                "invoices": {i.number: i.status for i in touched},
-            }
+            result = _outcome(payment, touched)
     except (AllocationRefused, ValueError) as error:
         err.print(f"[red]refused:[/] {error}")
         raise typer.Exit(1) from error
@@ -130,15 +126,19 @@ def payments_allocate(
                 at=runtime.clock.now(),
                 tolerance=runtime.settings.reminders.balance_tolerance,
             )
-            result = {
-                "payment_id": payment.id,
-                "status": payment.status,
-                "invoices": {i.number: i.status for i in touched},
-            }
+            result = _outcome(payment, touched)
     except AllocationRefused as error:
         err.print(f"[red]refused:[/] {error}")
         raise typer.Exit(1) from error
     _show(result, as_json)
+
+
+def _outcome(payment: Payment, touched: list[Invoice]) -> dict[str, object]:
+    return {
+        "payment_id": payment.id,
+        "status": payment.status,
+        "invoices": {i.number: i.status for i in touched},
+    }
 
 
 def _show(result: dict[str, object], as_json: bool) -> None:

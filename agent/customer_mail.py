@@ -21,10 +21,9 @@ from agent.mail.bounce import read_bounce
 from agent.mail.parse import ParsedMessage
 from agent.models import Account, Contact, InboundMessage, Invoice, OutboundMessage, Reminder
 from agent.models.ledger import InvoiceStatus
-from agent.models.reminder import ReminderState
 from agent.replies import strip_quoted
 from agent.runtime import Runtime
-from agent.schedule import pause_invoice, postpone_next_step, resume_steps
+from agent.schedule import hold_steps, pause_invoice, postpone_next_step, resume_steps
 from agent.tasks import request_contact, request_review
 
 MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}  # where 12/01 is December the first
@@ -242,13 +241,7 @@ def handle_bounce(runtime: Runtime, inbound_id: int) -> str:
             "the contact is marked invalid",
         )
         for owed in open_invoices(session, account.id or 0):
-            for step in session.exec(
-                select(Reminder).where(
-                    Reminder.invoice_id == owed.id, Reminder.state == ReminderState.PLANNED
-                )
-            ):
-                step.state, step.reason = ReminderState.PAUSED, f"waiting for a new contact: {problem}"
-                session.add(step)
+            hold_steps(session, invoice_id=owed.id or 0, reason=f"waiting for a new contact: {problem}")
         request_contact(
             session, runtime.sender, settings, account=account, addressee=settings.company.finance_address,
             at=now, problem=problem,

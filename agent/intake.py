@@ -26,17 +26,17 @@ from agent.db import session_scope
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
-from agent.llm import LlmContact, LlmDocument, ask, load_prompt
-from agent.mail.bounce import looks_like_bounce
+from agent.llm import LlmContact, ask, document_reader, load_prompt
+from agent.mail.bounce import is_from_mail_system
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
-from agent.replies import ContactAnswer, strip_quoted
+from agent.replies import ContactAnswer, ContactReader, strip_quoted
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
-from agent.tasks import ContactReader, find_task_for_reply, request_contact, request_review
 from agent.tasks import answer_task as act_on_task_reply
+from agent.tasks import find_task_for_reply, request_contact, request_review
 
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
@@ -58,7 +58,7 @@ def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage
 def classify(runtime: Runtime, inbound_id: int) -> str:
     """documents | task_reply | customer_reply | bounce | auto_reply | not_allowed | other"""
     _inbound, message = load_message(runtime, inbound_id)
-    if looks_like_bounce("multipart/report" if message.is_delivery_report else "", message.sender):
+    if message.is_delivery_report or is_from_mail_system(message.sender):
         return "bounce"
     with session_scope(runtime.engine) as session:
         if find_task_for_reply(session, message) is not None:
@@ -92,13 +92,9 @@ def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
     return None
 
 
-def document_reader(runtime: Runtime) -> LlmReader | None:
+def llm_document_reader(runtime: Runtime) -> LlmReader | None:
     """The LLM's reading of a document's text, when an endpoint is configured."""
-    model = runtime.llm
-    if model is None:
-        return None
-    system = load_prompt(runtime.settings.prompts_dir, "document", company=runtime.settings.company.name)
-    return lambda text: ask(model, system=system, text=text, schema=LlmDocument)
+    return document_reader(runtime.llm, runtime.settings) if runtime.llm is not None else None
 
 
 def contact_reader(runtime: Runtime) -> ContactReader | None:
@@ -161,7 +157,7 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
     _inbound, message = load_message(runtime, inbound_id)
     settings, now = runtime.settings, runtime.clock.now()
     options = ExtractOptions(
-        company_names=tuple(settings.company.all_names()), today=now.date(), llm=document_reader(runtime)
+        company_names=tuple(settings.company.all_names()), today=now.date(), llm=llm_document_reader(runtime)
     )
     ids: list[int] = []
     for attachment in message.attachments:

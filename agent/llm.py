@@ -9,6 +9,7 @@ the reason, and the deterministic path carries on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -124,6 +125,12 @@ def ask(model: BaseChatModel, *, system: str, text: str, schema: type[T]) -> Llm
             None, usage, f"LLM answer not usable: {result.get('parsing_error') or 'no tool call'}"
         )
     return LlmAnswer(result["parsed"], usage)
+
+
+def document_reader(model: BaseChatModel, settings: Settings) -> Callable[[str], LlmAnswer]:
+    """The model's reading of a document's text (`prompts/document.md`), for `ExtractOptions.llm`."""
+    system = load_prompt(settings.prompts_dir, "document", company=settings.company.name)
+    return lambda text: ask(model, system=system, text=text, schema=LlmDocument)
 
 
 def parse_iso_date(value: str | None) -> date | None:

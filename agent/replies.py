@@ -8,6 +8,7 @@ contains an example address) is never mistaken for the answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.accounts import COUNTRY_LANGUAGE
@@ -117,3 +118,15 @@ def combine_answers(rule: ContactAnswer, model: ContactAnswer | None, text: str)
     if language is None and model.language in LANGUAGE_WORDS:
         language = model.language
     return ContactAnswer(email=email, name=name, language=language)
+
+
+ContactReader = Callable[[str], ContactAnswer | None]  # an answer's text in, the LLM's reading out
+
+
+def read_contact_answer(text: str, model_reader: ContactReader | None = None) -> ContactAnswer:
+    """Finance's answer to a contact request: the rules first; the LLM, when configured, only for what
+    they missed (the address or the language)."""
+    rule = parse_contact_answer(text)
+    if model_reader is None or (rule.email is not None and rule.language is not None):
+        return rule
+    return combine_answers(rule, model_reader(text), text)

@@ -67,21 +67,30 @@ def step_instant(invoice: Invoice, step: PlanStep, *, recipient: Recipient, star
     return window_start(day, start, recipient.zone)
 
 
-def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at: datetime) -> list[Reminder]:
-    """Create the invoice's reminder rows if they do not exist yet; returns the rows created."""
-    existing = session.exec(select(Reminder).where(Reminder.invoice_id == invoice.id)).all()
-    if existing:
-        return []
+def addressee_of(
+    session: Session, invoice: Invoice, settings: Settings
+) -> tuple[Account, Contact | None, str | None, str]:
+    """The invoice's account, its valid contact, and the language to write in (None when no template
+    language fits) with where that language came from."""
     account = session.get(Account, invoice.account_id)
     assert account is not None
     contact = valid_contact(session, account.id or 0)
-    plan: Plan = load_plan(settings.workflows_dir, plan_name_for(invoice, account, settings))
     language, how = resolve_language(
         contact=contact,
         account=account,
         company_default=settings.company.default_language,
         supported=supported_languages(settings.templates_dir),
     )
+    return account, contact, language, how
+
+
+def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at: datetime) -> list[Reminder]:
+    """Create the invoice's reminder rows if they do not exist yet; returns the rows created."""
+    existing = session.exec(select(Reminder).where(Reminder.invoice_id == invoice.id)).all()
+    if existing:
+        return []
+    account, contact, language, how = addressee_of(session, invoice, settings)
+    plan: Plan = load_plan(settings.workflows_dir, plan_name_for(invoice, account, settings))
     recipient = recipient_of(account, contact, settings)
     instants = [
         step_instant(invoice, step, recipient=recipient, start=settings.reminders.send_window_start)
@@ -154,6 +163,17 @@ def days_overdue(invoice: Invoice, at: datetime) -> int:
     return max(0, (at.date() - invoice.due_date).days)
 
 
+def hold_steps(session: Session, *, invoice_id: int, reason: str) -> list[Reminder]:
+    """Planned steps of the invoice become paused with the reason; `resume_steps` undoes it."""
+    held = session.exec(
+        select(Reminder).where(Reminder.invoice_id == invoice_id, Reminder.state == ReminderState.PLANNED)
+    ).all()
+    for reminder in held:
+        reminder.state, reminder.reason = ReminderState.PAUSED, reason
+        session.add(reminder)
+    return list(held)
+
+
 def pause_invoice(
     session: Session, *, invoice: Invoice, at: datetime, reason: str, until: datetime | None = None
 ) -> int:
@@ -161,12 +181,7 @@ def pause_invoice(
     for a promise) resumes it. Returns the number of steps held."""
     invoice.paused, invoice.pause_reason, invoice.paused_until = True, reason, until
     session.add(invoice)
-    held = session.exec(
-        select(Reminder).where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PLANNED)
-    ).all()
-    for reminder in held:
-        reminder.state, reminder.reason = ReminderState.PAUSED, f"invoice paused: {reason}"
-        session.add(reminder)
+    held = hold_steps(session, invoice_id=invoice.id or 0, reason=f"invoice paused: {reason}")
     audit.record(
         session,
         at=at,
@@ -195,15 +210,7 @@ def resume_steps(
     ).all()
     if not held:
         return []
-    account = session.get(Account, invoice.account_id)
-    assert account is not None
-    contact = valid_contact(session, account.id or 0)
-    language, how = resolve_language(
-        contact=contact,
-        account=account,
-        company_default=settings.company.default_language,
-        supported=supported_languages(settings.templates_dir),
-    )
+    _account, contact, language, how = addressee_of(session, invoice, settings)
     delay = max(at - held[0].planned_at, timedelta(0))
     for reminder in held:
         reminder.planned_at = reminder.planned_at + delay

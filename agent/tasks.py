@@ -24,14 +24,11 @@ from agent.mail.parse import ParsedMessage
 from agent.mail.send import already_sent, send_once
 from agent.models import Account, Invoice, Task
 from agent.models.task import TaskKind, TaskStatus
-from agent.replies import ContactAnswer, combine_answers, language_for_country, parse_contact_answer
+from agent.replies import ContactAnswer, ContactReader, language_for_country, read_contact_answer
 from agent.settings import Settings
 from agent.templating import render_email, supported_languages
 
 log = logging.getLogger(__name__)
-
-
-ContactReader = Callable[[str], ContactAnswer | None]  # an answer's text in, the LLM's reading out
 
 
 def new_token() -> str:
@@ -256,11 +253,7 @@ def answer_task(
     if task.status != TaskStatus.OPEN:
         return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
     if task.kind == TaskKind.CONTACT_REQUEST:
-        rule = parse_contact_answer(message.body_text)
-        needs_model = model_reader is not None and (rule.email is None or rule.language is None)
-        answer = combine_answers(
-            rule, model_reader(message.body_text) if needs_model else None, message.body_text
-        )
+        answer = read_contact_answer(message.body_text, model_reader)
         return _answer_contact_request(
             session,
             sender,

@@ -18,9 +18,9 @@ MESSAGE_ID = re.compile(r"^message-id:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILIN
 DAEMONS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 
 
-def looks_like_bounce(content_type: str, sender: str) -> bool:
-    """Cheap test for the classifier: a delivery report, or mail from a mail system's own address."""
-    return content_type == "multipart/report" or bool(DAEMONS.match(sender or ""))
+def is_from_mail_system(address: str) -> bool:
+    """MAILER-DAEMON, postmaster: the addresses servers send bounces from."""
+    return bool(DAEMONS.match(address or ""))
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def read_bounce(raw: bytes) -> Bounce | None:
         )
     sender = str(message.get("From", ""))
     address = email.utils.parseaddr(sender)[1]
-    if not DAEMONS.match(address or ""):
+    if not is_from_mail_system(address):
         return None
     text = str(message)
     quoted = tuple(dict.fromkeys(re.findall(r"<[^<>@\s]+@[^<>\s]+>", text)))
