@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock
+from agent.db import upgrade
 from agent.mail.maildir import MaildirOutbox
 from agent.runtime import Runtime
 from agent.service import Agent
 from agent.settings import CompanySettings, Settings
 from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer
+from tests.servers.smtp import SmtpServer
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FINANCE = "compta@supplier.example"
@@ -110,3 +112,21 @@ def dovecot() -> Iterator[DovecotServer]:
         pytest.skip(f"Dovecot not available here: {error}")
     yield server
     server.remove()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_runtime(postgres: PostgresServer, tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
+    """The runtime on a fresh, migrated database of the real PostgreSQL server."""
+    url = postgres.create_database(f"relance_{uuid.uuid4().hex[:10]}")
+    upgrade(url)
+    runtime = Runtime.open(Settings(data_dir=tmp_path / "data", company=COMPANY, database_url=url), clock)
+    yield runtime
+    runtime.engine.dispose()

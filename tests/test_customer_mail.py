@@ -207,19 +207,10 @@ def test_a_temporary_failure_changes_nothing(agent: Agent, runtime: Runtime, out
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-def test_the_whole_conversation_through_imap_and_smtp(
+def mail_runtime(
     dovecot: DovecotServer, smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    """Forwarded invoice -> task e-mail to finance -> finance's reply -> contact -> first reminder ->
-    the customer's promise -> then a bounce; every message through Dovecot and the SMTP server."""
-    from tests.test_imap import append
-
+) -> Iterator[tuple[Runtime, MailboxSettings]]:
+    """The agent's runtime on a fresh Dovecot mailbox, sending through the SMTP server."""
     mailbox = MailboxSettings(
         kind="imap", host="127.0.0.1", port=dovecot.imap_port, security="none",
         user=f"agent-{uuid.uuid4().hex[:8]}@example.test", password=PASSWORD,
@@ -227,45 +218,52 @@ def test_the_whole_conversation_through_imap_and_smtp(
     outgoing = OutgoingSettings(kind="smtp", host="127.0.0.1", port=smtp_server.port, security="none")
     settings = Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=mailbox, outgoing=outgoing)
     runtime = Runtime.open(settings, FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC)))
+    yield runtime, mailbox
+    runtime.engine.dispose()
+
+
+def test_the_whole_conversation_through_imap_and_smtp(
+    mail_runtime: tuple[Runtime, MailboxSettings], smtp_server: SmtpServer
+) -> None:
+    """Forwarded invoice -> task e-mail to finance -> finance's reply -> contact -> first reminder ->
+    the customer's promise -> then a bounce; every message through Dovecot and the SMTP server."""
+    from tests.test_imap import append
+
+    runtime, mailbox = mail_runtime
     received = smtp_server.received.messages
-    try:
-        with Agent(runtime) as agent:
-            append(mailbox, make_email(files=[("F-2026-0800.pdf", invoice_pdf("F-2026-0800", "100.00"))]))
-            agent.tick()
-            (request,) = [m for m in received if m["To"] == FINANCE]
-            append(
-                mailbox,
-                make_email(
-                    sender=FINANCE, subject=f"Re: {request['Subject']}", body=f"Paul, {CUSTOMER}, français",
-                    in_reply_to=str(request["Message-ID"]),
-                ),
-            )  # fmt: skip
-            agent.tick(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))
-            (reminder,) = [m for m in received if m["To"] == CUSTOMER]
-            assert reminder["Content-Language"] == "fr"
-            append(
-                mailbox,
-                customer_reply(reminder, "Je paierai le 10 décembre.", datetime(2026, 11, 28, tzinfo=UTC)),
-            )
-            agent.tick(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
-            with session_scope(runtime.engine) as session:
-                assert session.exec(select(Invoice)).one().promised_for == date(2026, 12, 10)
-            append(mailbox, delivery_status_notification(original=reminder, recipient=CUSTOMER))
-            agent.tick(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))
-            with session_scope(runtime.engine) as session:
-                assert session.exec(select(Contact)).one().valid is False
-            new_request = [m for m in received if m["To"] == FINANCE][-1]
-            assert (
-                new_request["Message-ID"] != request["Message-ID"] and CUSTOMER in new_request.get_content()
-            )
-            agent.tick(datetime(2026, 12, 20, 8, 30, tzinfo=UTC))
-        assert [m["To"] for m in received].count(CUSTOMER) == 1
-    finally:
-        runtime.engine.dispose()
+    with Agent(runtime) as agent:
+        append(mailbox, make_email(files=[("F-2026-0800.pdf", invoice_pdf("F-2026-0800", "100.00"))]))
+        agent.tick()
+        (request,) = [m for m in received if m["To"] == FINANCE]
+        append(
+            mailbox,
+            make_email(
+                sender=FINANCE, subject=f"Re: {request['Subject']}", body=f"Paul, {CUSTOMER}, français",
+                in_reply_to=str(request["Message-ID"]),
+            ),
+        )  # fmt: skip
+        agent.tick(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))
+        (reminder,) = [m for m in received if m["To"] == CUSTOMER]
+        assert reminder["Content-Language"] == "fr"
+        append(
+            mailbox,
+            customer_reply(reminder, "Je paierai le 10 décembre.", datetime(2026, 11, 28, tzinfo=UTC)),
+        )
+        agent.tick(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+        with session_scope(runtime.engine) as session:
+            assert session.exec(select(Invoice)).one().promised_for == date(2026, 12, 10)
+        append(mailbox, delivery_status_notification(original=reminder, recipient=CUSTOMER))
+        agent.tick(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))
+        with session_scope(runtime.engine) as session:
+            assert session.exec(select(Contact)).one().valid is False
+        new_request = [m for m in received if m["To"] == FINANCE][-1]
+        assert new_request["Message-ID"] != request["Message-ID"] and CUSTOMER in new_request.get_content()
+        agent.tick(datetime(2026, 12, 20, 8, 30, tzinfo=UTC))
+    assert [m["To"] for m in received].count(CUSTOMER) == 1
 
 
 def test_credit_notes_duplicates_and_a_forged_reply_through_imap_and_smtp(
-    dovecot: DovecotServer, smtp_server: SmtpServer, tmp_path: Path
+    mail_runtime: tuple[Runtime, MailboxSettings], smtp_server: SmtpServer
 ) -> None:
     """Two customers of one supplier through Dovecot and SMTP: one invoice cancelled exactly by a
     credit note (nothing may reach that customer), one partly credited (its reminders ask for the
@@ -274,65 +272,56 @@ def test_credit_notes_duplicates_and_a_forged_reply_through_imap_and_smtp(
     from tests.test_imap import append
 
     other = Party("Northwind Trading Ltd", ("1 Baker Street", "London", "United Kingdom"), "GB314159228")
-    mailbox = MailboxSettings(
-        kind="imap", host="127.0.0.1", port=dovecot.imap_port, security="none",
-        user=f"agent-{uuid.uuid4().hex[:8]}@example.test", password=PASSWORD,
-    )  # fmt: skip
-    outgoing = OutgoingSettings(kind="smtp", host="127.0.0.1", port=smtp_server.port, security="none")
-    settings = Settings(data_dir=tmp_path / "data", company=COMPANY, mailbox=mailbox, outgoing=outgoing)
-    runtime = Runtime.open(settings, FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC)))
+    runtime, mailbox = mail_runtime
     received = smtp_server.received.messages
     cancelled_pdf = invoice_pdf("F-2026-0600", "500.00")
-    try:
-        with Agent(runtime) as agent:
-            append(mailbox, make_email(files=[("F-0600.pdf", cancelled_pdf)]))
-            append(mailbox, make_email(subject="Fwd: again", files=[("copy of F-0600.pdf", cancelled_pdf)]))
-            append(
-                mailbox,
-                make_email(files=[("N-77.pdf", invoice_pdf("N-2026-0077", "800.00", customer=other))]),
-            )
-            agent.tick()
-            requests = [m for m in received if m["To"] == FINANCE]
-            assert len(requests) == 2  # one per customer; the duplicate forward asked nothing more
-            forged, genuine = requests[0], requests[1]
+    with Agent(runtime) as agent:
+        append(mailbox, make_email(files=[("F-0600.pdf", cancelled_pdf)]))
+        append(mailbox, make_email(subject="Fwd: again", files=[("copy of F-0600.pdf", cancelled_pdf)]))
+        append(
+            mailbox,
+            make_email(files=[("N-77.pdf", invoice_pdf("N-2026-0077", "800.00", customer=other))]),
+        )
+        agent.tick()
+        requests = [m for m in received if m["To"] == FINANCE]
+        assert len(requests) == 2  # one per customer; the duplicate forward asked nothing more
+        forged, genuine = requests[0], requests[1]
+        append(
+            mailbox,
+            make_email(
+                sender="eve@attacker.example", subject=f"Re: {forged['Subject']}",
+                body="Eve, eve@attacker.example, English", in_reply_to=str(forged["Message-ID"]),
+            ),
+        )  # fmt: skip
+        for request, address in ((forged, "compta@dupont.example"), (genuine, "ap@northwind.example")):
             append(
                 mailbox,
                 make_email(
-                    sender="eve@attacker.example", subject=f"Re: {forged['Subject']}",
-                    body="Eve, eve@attacker.example, English", in_reply_to=str(forged["Message-ID"]),
+                    sender=FINANCE, subject=f"Re: {request['Subject']}", body=address,
+                    in_reply_to=str(request["Message-ID"]),
                 ),
             )  # fmt: skip
-            for request, address in ((forged, "compta@dupont.example"), (genuine, "ap@northwind.example")):
-                append(
-                    mailbox,
-                    make_email(
-                        sender=FINANCE, subject=f"Re: {request['Subject']}", body=address,
-                        in_reply_to=str(request["Message-ID"]),
-                    ),
-                )  # fmt: skip
-            credit_full = invoice_pdf("AV-2026-0600", "500.00", kind="credit_note", referenced="F-2026-0600")
-            credit_part = invoice_pdf(
-                "AV-2026-0078", "200.00", kind="credit_note", referenced="N-2026-0077", customer=other
-            )
-            append(mailbox, make_email(files=[("AV-0600.pdf", credit_full), ("AV-0078.pdf", credit_part)]))
-            agent.tick()
-            for day in range(0, 60, 3):
-                agent.tick(datetime(2026, 11, 3, 9, 30, tzinfo=UTC) + timedelta(days=day))
-        with session_scope(runtime.engine) as session:
-            assert len(session.exec(select(Invoice)).all()) == 2
-            assert {c.email for c in session.exec(select(Contact))} == {
-                "compta@dupont.example",
-                "ap@northwind.example",
-            }
-            statuses = {i.number: i.status for i in session.exec(select(Invoice))}
-            partly = session.exec(select(Invoice).where(Invoice.number == "N-2026-0077")).one()
-            rest = open_balance(session, partly)
-        assert statuses == {"F-2026-0600": "credited", "N-2026-0077": "partially_paid"}
-        assert rest == partly.amount_due - Decimal("240.00")  # the credit note: 200.00 + 20 % VAT
-        assert [m for m in received if m["To"] in ("eve@attacker.example", "compta@dupont.example")] == []
-        northwind = [m for m in received if m["To"] == "ap@northwind.example"]
-        assert northwind and all(m["Content-Language"] == "en" for m in northwind)
-        assert all("N-2026-0077" in str(m["Subject"]) for m in northwind)
-        assert format_currency(rest, "EUR", locale="en_GB") in northwind[0].get_content()  # only the rest
-    finally:
-        runtime.engine.dispose()
+        credit_full = invoice_pdf("AV-2026-0600", "500.00", kind="credit_note", referenced="F-2026-0600")
+        credit_part = invoice_pdf(
+            "AV-2026-0078", "200.00", kind="credit_note", referenced="N-2026-0077", customer=other
+        )
+        append(mailbox, make_email(files=[("AV-0600.pdf", credit_full), ("AV-0078.pdf", credit_part)]))
+        agent.tick()
+        for day in range(0, 60, 3):
+            agent.tick(datetime(2026, 11, 3, 9, 30, tzinfo=UTC) + timedelta(days=day))
+    with session_scope(runtime.engine) as session:
+        assert len(session.exec(select(Invoice)).all()) == 2
+        assert {c.email for c in session.exec(select(Contact))} == {
+            "compta@dupont.example",
+            "ap@northwind.example",
+        }
+        statuses = {i.number: i.status for i in session.exec(select(Invoice))}
+        partly = session.exec(select(Invoice).where(Invoice.number == "N-2026-0077")).one()
+        rest = open_balance(session, partly)
+    assert statuses == {"F-2026-0600": "credited", "N-2026-0077": "partially_paid"}
+    assert rest == partly.amount_due - Decimal("240.00")  # the credit note: 200.00 + 20 % VAT
+    assert [m for m in received if m["To"] in ("eve@attacker.example", "compta@dupont.example")] == []
+    northwind = [m for m in received if m["To"] == "ap@northwind.example"]
+    assert northwind and all(m["Content-Language"] == "en" for m in northwind)
+    assert all("N-2026-0077" in str(m["Subject"]) for m in northwind)
+    assert format_currency(rest, "EUR", locale="en_GB") in northwind[0].get_content()  # only the rest

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from agent.clock import FixedClock
-from agent.db import session_scope, upgrade
+from agent.db import session_scope
 from agent.demo.pdfs import DemoDocument, Party, render_pdf
 from agent.graph import mermaid
 from agent.mail.maildir import MaildirOutbox
@@ -22,7 +21,6 @@ from agent.runtime import Runtime
 from agent.service import Agent
 from agent.settings import Settings
 from tests.conftest import COMPANY, FINANCE, make_email
-from tests.servers.postgres import PostgresServer
 
 SUPPLIER = Party("Supplier Test SAS", ("1 rue de Rivoli", "75001 Paris, France"), "FR44732829320")
 CUSTOMER = Party("Boulangerie Dupont SARL", ("8 place Bellecour", "69002 Lyon", "France"), "FR96412345670")
@@ -365,36 +363,29 @@ def test_two_answers_at_the_same_instant_both_resume(
 
 @pytest.mark.postgres
 def test_on_postgres_the_wait_is_kept_in_postgres_and_resumed_by_another_process(
-    postgres: PostgresServer, tmp_path: Path
+    pg_runtime: Runtime,
 ) -> None:
-    url = postgres.create_database("relance_graph")
-    upgrade(url)
-    settings = Settings(data_dir=tmp_path / "data", company=COMPANY, database_url=url)
-    runtime = Runtime.open(settings, FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC)))
-    try:
-        with Agent(runtime) as first:
-            assert type(first.checkpointer).__name__ == "PostgresSaver"
-            deliver(runtime, make_email(files=[("F-0950.pdf", invoice_pdf("F-2026-0950", "100.00"))]))
-            first.tick()
-        assert not settings.checkpoint_path.exists()  # nothing kept beside the data directory
-        deliver(
-            runtime, reply_to_task(MaildirOutbox(settings.outbox_path), "Marie, marie@dupont.example, fr")
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
-        env |= {
-            "RELANCE_CONFIG": "/nonexistent/relance.toml",
-            "RELANCE_DATABASE_URL": url,
-            "RELANCE_COMPANY__FINANCE_ADDRESS": FINANCE,
-            "RELANCE_COMPANY__COLLECTIONS_ADDRESS": COMPANY.collections_address,
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "agent", "tick", "--data-dir", str(tmp_path / "data"), "--now",
-             "2026-11-02T10:00Z", "--json"],
-            env=env, capture_output=True, text=True, cwd=PROJECT, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        with session_scope(runtime.engine) as session:
-            assert session.exec(select(InboundMessage).where(InboundMessage.status == "waiting")).all() == []
-            assert len(session.exec(select(Reminder)).all()) == 5
-    finally:
-        runtime.engine.dispose()
+    runtime, settings = pg_runtime, pg_runtime.settings
+    url = settings.effective_database_url
+    with Agent(runtime) as first:
+        assert type(first.checkpointer).__name__ == "PostgresSaver"
+        deliver(runtime, make_email(files=[("F-0950.pdf", invoice_pdf("F-2026-0950", "100.00"))]))
+        first.tick()
+    assert not settings.checkpoint_path.exists()  # nothing kept beside the data directory
+    deliver(runtime, reply_to_task(MaildirOutbox(settings.outbox_path), "Marie, marie@dupont.example, fr"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELANCE_")}
+    env |= {
+        "RELANCE_CONFIG": "/nonexistent/relance.toml",
+        "RELANCE_DATABASE_URL": url,
+        "RELANCE_COMPANY__FINANCE_ADDRESS": FINANCE,
+        "RELANCE_COMPANY__COLLECTIONS_ADDRESS": COMPANY.collections_address,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "tick", "--data-dir", str(settings.data_dir), "--now",
+         "2026-11-02T10:00Z", "--json"],
+        env=env, capture_output=True, text=True, cwd=PROJECT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(InboundMessage).where(InboundMessage.status == "waiting")).all() == []
+        assert len(session.exec(select(Reminder)).all()) == 5

@@ -22,8 +22,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.clock import FixedClock
-from agent.db import session_scope, upgrade
+from agent.db import session_scope
 from agent.dispatch import dispatch_due
 from agent.ledger import open_balance
 from agent.mail.maildir import MaildirOutbox
@@ -33,9 +32,7 @@ from agent.runtime import Runtime
 from agent.service import Agent
 from agent.settings import Settings
 from agent.web import create_app
-from tests.conftest import COMPANY
 from tests.helpers import make_invoice, planned_invoice
-from tests.servers.postgres import PostgresServer
 
 runner = CliRunner()
 DUE_INSTANT = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)  # the courtesy step of an invoice due 2026-12-02
@@ -240,45 +237,37 @@ def test_a_payment_committed_after_the_reservation_stops_the_send(
 
 
 @pytest.mark.postgres
-def test_on_postgres_a_payment_waits_for_the_send_in_progress(
-    postgres: PostgresServer, tmp_path: Path
-) -> None:
-    url = postgres.create_database("relance_race")
-    upgrade(url)
-    settings = Settings(data_dir=tmp_path / "data", company=COMPANY, database_url=url)
-    runtime = Runtime.open(settings, FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC)))
-    try:
-        planned_invoice(runtime, name="Acme", number="F-2026-0201")
-        events: list[str] = []
-        sending, release = threading.Event(), threading.Event()
+def test_on_postgres_a_payment_waits_for_the_send_in_progress(pg_runtime: Runtime) -> None:
+    runtime, settings = pg_runtime, pg_runtime.settings
+    planned_invoice(runtime, name="Acme", number="F-2026-0201")
+    events: list[str] = []
+    sending, release = threading.Event(), threading.Event()
 
-        class SlowSender:
-            def send(self, message: EmailMessage) -> None:
-                sending.set()
-                release.wait(timeout=10)
-                events.append("sent")
+    class SlowSender:
+        def send(self, message: EmailMessage) -> None:
+            sending.set()
+            release.wait(timeout=10)
+            events.append("sent")
 
-        def payment() -> None:
-            sending.wait(timeout=10)
-            pay(runtime, "F-2026-0201", "1200.00")
-            events.append("payment committed")
+    def payment() -> None:
+        sending.wait(timeout=10)
+        pay(runtime, "F-2026-0201", "1200.00")
+        events.append("payment committed")
 
-        payer = threading.Thread(target=payment)
-        payer.start()
-        dispatcher = threading.Thread(
-            target=lambda: dispatch_due(runtime.engine, settings, SlowSender(), now=DUE_INSTANT)
-        )
-        dispatcher.start()
-        assert sending.wait(timeout=10)
-        time.sleep(0.5)  # the payment is trying to commit now, and must be waiting for the invoice lock
-        assert events == []
-        release.set()
-        dispatcher.join(timeout=10)
-        payer.join(timeout=10)
-        assert events == ["sent", "payment committed"]  # ordered: the reminder left before the payment
-        with session_scope(runtime.engine) as session:
-            states = {r.step_name: r.state for r in session.exec(select(Reminder))}
-        assert states["courtesy"] == "sent"
-        assert {s for name, s in states.items() if name != "courtesy"} == {"cancelled"}
-    finally:
-        runtime.engine.dispose()
+    payer = threading.Thread(target=payment)
+    payer.start()
+    dispatcher = threading.Thread(
+        target=lambda: dispatch_due(runtime.engine, settings, SlowSender(), now=DUE_INSTANT)
+    )
+    dispatcher.start()
+    assert sending.wait(timeout=10)
+    time.sleep(0.5)  # the payment is trying to commit now, and must be waiting for the invoice lock
+    assert events == []
+    release.set()
+    dispatcher.join(timeout=10)
+    payer.join(timeout=10)
+    assert events == ["sent", "payment committed"]  # ordered: the reminder left before the payment
+    with session_scope(runtime.engine) as session:
+        states = {r.step_name: r.state for r in session.exec(select(Reminder))}
+    assert states["courtesy"] == "sent"
+    assert {s for name, s in states.items() if name != "courtesy"} == {"cancelled"}

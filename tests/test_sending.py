@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,13 +23,6 @@ from tests.conftest import COMPANY
 from tests.helpers import planned_invoice
 from tests.servers.dovecot import PASSWORD, DovecotServer
 from tests.servers.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def smtp_settings(server: SmtpServer) -> OutgoingSettings:
