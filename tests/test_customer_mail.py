@@ -15,7 +15,7 @@ from babel.numbers import format_currency
 from sqlmodel import select
 
 from agent.clock import FixedClock
-from agent.customer_replies import read_reply
+from agent.customer_replies import ReplyReading, read_reply, reconcile
 from agent.db import session_scope
 from agent.ledger import open_balance
 from agent.mail.maildir import MaildirOutbox
@@ -325,3 +325,33 @@ def test_credit_notes_duplicates_and_a_forged_reply_through_imap_and_smtp(
     assert northwind and all(m["Content-Language"] == "en" for m in northwind)
     assert all("N-2026-0077" in str(m["Subject"]) for m in northwind)
     assert format_currency(rest, "EUR", locale="en_GB") in northwind[0].get_content()  # only the rest
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "decided"),
+    [
+        # A dispute the rules found is never overruled, whatever the model says.
+        (
+            "Nous contestons cette facture. Nous paierons le 15 décembre si l'avoir arrive.",
+            ReplyReading("promise", "Nous paierons le 15 décembre si l'avoir arrive.", date(2026, 12, 15)),
+            "dispute",
+        ),
+        # Two readings of a promise that disagree on the date go to a person.
+        (
+            "Je paierai le 15.",
+            ReplyReading("promise", "Je paierai le 15.", date(2026, 12, 16)),
+            "other",
+        ),
+        # A promised date too far away is not held.
+        (
+            "On verra bien, comptez sur le 1er septembre.",
+            ReplyReading("promise", "comptez sur le 1er septembre.", date(2027, 9, 1)),
+            "other",
+        ),
+    ],
+    ids=["dispute_stays", "dates_disagree", "too_far"],
+)
+def test_the_model_never_overrules_the_safer_reading(text: str, model: ReplyReading, decided: str) -> None:
+    written = date(2026, 12, 9)
+    rule = read_reply(text, written_on=written)
+    assert reconcile(rule, model, text, written).intent == decided

@@ -300,3 +300,20 @@ def test_an_unknown_connector_kind_is_a_clear_error(runtime: Runtime) -> None:
     runtime.settings.payments.connectors = {"pennylane": {"kind": "pennylane"}}
     with pytest.raises(ValueError, match="unknown payment connector kind 'pennylane'"):
         load_connectors(runtime.settings)
+
+
+def test_a_payment_naming_a_settled_invoice_goes_to_finance(
+    agent: Agent, runtime: Runtime, tmp_path: Path
+) -> None:
+    invoices(runtime, {"Acme": [("F-2026-0900", "100.00")]})
+    first = tmp_path / "first.csv"
+    first.write_text("Date;Montant;Libellé\n01/12/2026;100,00;FACTURE F-2026-0900\n", encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text("Date;Montant;Libellé\n02/12/2026;100,00;FACTURE F-2026-0900 BIS\n", encoding="utf-8")
+    assert agent.import_payments(first).paid_invoices == ["F-2026-0900"]
+    report = agent.import_payments(second)  # paid twice: not a new allocation, a question
+    assert (report.matched, report.unmatched) == (0, 1)
+    with session_scope(runtime.engine) as session:
+        (task,) = session.exec(select(Task)).all()
+    assert task.details["candidates"] == ["F-2026-0900"]
+    assert task.details["reasons"][0] == "why: the invoices it names are already settled"
