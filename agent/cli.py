@@ -270,7 +270,10 @@ def plans_check(data_dir: DataDir = None) -> None:
 
     settings = load_settings(data_dir)
     problems = check_plans(
-        settings.workflows_dir, settings.templates_dir, supported_languages(settings.templates_dir)
+        settings.workflows_dir,
+        settings.templates_dir,
+        supported_languages(settings.templates_dir),
+        today=SystemClock().now().date(),
     )
     for problem in problems:
         err.print(f"[red]{problem}[/]")

@@ -29,14 +29,18 @@ from agent.tasks import request_contact, request_review
 MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}  # where 12/01 is December the first
 
 
-def reminder_for(session: Session, message: ParsedMessage) -> Reminder | None:
-    """The reminder a message answers, by the Message-IDs of its thread (the latest one wins)."""
+def invoices_answered(session: Session, message: ParsedMessage) -> list[Invoice]:
+    """The invoices a message answers: those of the reminder e-mail its thread names (the latest one
+    wins). One reminder e-mail may list several invoices of the same contact."""
     thread = [m for m in [message.in_reply_to, *reversed(message.references)] if m]
     for message_id in thread:
-        reminder = session.exec(select(Reminder).where(Reminder.message_id == message_id)).first()
-        if reminder is not None:
-            return reminder
-    return None
+        reminders = session.exec(
+            select(Reminder).where(Reminder.message_id == message_id).order_by(col(Reminder.id))
+        ).all()
+        if reminders:
+            found = [session.get(Invoice, reminder.invoice_id) for reminder in reminders]
+            return [invoice for invoice in found if invoice is not None]
+    return []
 
 
 def _midnight_utc(day: date) -> datetime:
@@ -50,9 +54,8 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
     if is_out_of_office(message.subject, message.body_text):
         return handle_auto_reply(runtime, inbound_id, message)
     with session_scope(runtime.engine) as session:
-        reminder = reminder_for(session, message)
-        invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
-        account = session.get(Account, invoice.account_id) if invoice else None
+        invoices = invoices_answered(session, message)
+        account = session.get(Account, invoices[0].account_id) if invoices else None
         written_on = (message.date or now).date()
         reading = read_reply(
             message.body_text,
@@ -61,31 +64,40 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
         )
         model_reading, usage = _model_reading(runtime, message.body_text, written_on)
         reading = reconcile(reading, model_reading, message.body_text, written_on)
-        subject = f"invoice {invoice.number}" if invoice else "no invoice found in the thread"
-        audit.record(
-            session,
-            at=now,
-            entity="invoice" if invoice else "inbound",
-            entity_id=invoice.id if invoice else inbound_id,
-            action=f"customer_{reading.intent}",
-            message=f"Reply from {message.sender} ({subject}) read as {reading.intent.replace('_', ' ')}"
-            + (f" by {reading.promised_for}" if reading.promised_for else "")
-            + f": “{reading.words}”",
-            words=reading.words,
-            inbound_id=inbound_id,
-            read_by="llm+rules" if model_reading else "rules",
-            llm_tokens=usage,
+        numbers = ", ".join(invoice.number for invoice in invoices)
+        subject = (
+            (f"invoice {numbers}" if len(invoices) == 1 else f"invoices {numbers}")
+            if invoices
+            else "no invoice found in the thread"
         )
-        if invoice is not None and reading.intent == "promise" and reading.promised_for:
-            grace = settings.reminders.promise_grace_days
-            invoice.promised_for = reading.promised_for
-            pause_invoice(
+        for entity, entity_id in [("invoice", invoice.id) for invoice in invoices] or [
+            ("inbound", inbound_id)
+        ]:
+            audit.record(
                 session,
-                invoice=invoice,
                 at=now,
-                reason=f"promise to pay by {reading.promised_for} (“{reading.words}”)",
-                until=_midnight_utc(reading.promised_for + timedelta(days=grace + 1)),
+                entity=entity,
+                entity_id=entity_id,
+                action=f"customer_{reading.intent}",
+                message=f"Reply from {message.sender} ({subject}) read as {reading.intent.replace('_', ' ')}"
+                + (f" by {reading.promised_for}" if reading.promised_for else "")
+                + f": “{reading.words}”",
+                words=reading.words,
+                inbound_id=inbound_id,
+                read_by="llm+rules" if model_reading else "rules",
+                llm_tokens=usage,
             )
+        if invoices and reading.intent == "promise" and reading.promised_for:
+            grace = settings.reminders.promise_grace_days
+            for invoice in invoices:
+                invoice.promised_for = reading.promised_for
+                pause_invoice(
+                    session,
+                    invoice=invoice,
+                    at=now,
+                    reason=f"promise to pay by {reading.promised_for} (“{reading.words}”)",
+                    until=_midnight_utc(reading.promised_for + timedelta(days=grace + 1)),
+                )
             return "promise"
         title, pause_reason = {
             "dispute": (f"dispute from {message.sender} on {subject}", "disputed by the customer"),
@@ -94,7 +106,7 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
                 "the customer says it is paid; finance to verify",
             ),
         }.get(reading.intent, (f"reply from customer {message.sender} on {subject}", "customer replied"))
-        if invoice is not None:
+        for invoice in invoices:
             pause_invoice(session, invoice=invoice, at=now, reason=f"{pause_reason} (“{reading.words}”)")
         request_review(
             session,
@@ -106,9 +118,11 @@ def handle_customer_reply(runtime: Runtime, inbound_id: int, message: ParsedMess
             reasons=[
                 f"their words: “{reading.words}”",
                 f"subject: {message.subject}",
-                "the reminders for this invoice are paused until you resume them",
+                "the reminders for "
+                + ("this invoice are" if len(invoices) == 1 else "these invoices are")
+                + " paused until you resume them",
             ],
-            account_id=invoice.account_id if invoice else None,
+            account_id=invoices[0].account_id if invoices else None,
         )
         return reading.intent
 
@@ -136,22 +150,24 @@ def handle_auto_reply(runtime: Runtime, inbound_id: int, message: ParsedMessage)
     when the person is back moves the invoice's next step after that date."""
     now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
-        reminder = reminder_for(session, message)
-        invoice = session.get(Invoice, reminder.invoice_id) if reminder else None
+        invoices = invoices_answered(session, message)
         back = (
             return_date(message.body_text, (message.date or now).date())
             if is_out_of_office(message.subject, message.body_text)
             else None
         )
-        if invoice is not None and back is not None:
-            moved = postpone_next_step(
-                session,
-                invoice=invoice,
-                until=_midnight_utc(back),
-                at=now,
-                reason=f"{message.sender} is away until {back} (out-of-office)",
-            )
-            if moved:
+        if invoices and back is not None:
+            moved = [
+                postpone_next_step(
+                    session,
+                    invoice=invoice,
+                    until=_midnight_utc(back),
+                    at=now,
+                    reason=f"{message.sender} is away until {back} (out-of-office)",
+                )
+                for invoice in invoices
+            ]
+            if any(moved):
                 return "postponed"
         audit.record(
             session,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Connection, Engine, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,16 @@ from agent.mail.outgoing import Sender
 from agent.models import Allocation, AuditEvent, Invoice, OutboundMessage, Reminder
 from agent.models.reminder import ReminderState
 from agent.settings import Settings
-from agent.steps import build_reminder, load_context, outside_window, pre_send_check
+from agent.steps import (
+    StepContext,
+    Verdict,
+    build_reminder,
+    group_for_one_email,
+    load_context,
+    not_yet,
+    pre_send_check,
+    stale_payment_data,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +50,6 @@ class Dispatched:
     reminder_id: int
     state: str
     reason: str
-
-
-def _reserve(session: Session, reminder_id: int, at: datetime) -> bool:
-    result = session.connection().execute(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.state) == ReminderState.PLANNED)
-        .values(state=ReminderState.SENDING, reason=f"reserved at {at.isoformat()}")
-    )
-    return result.rowcount == 1
 
 
 def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: datetime) -> list[Dispatched]:
@@ -79,11 +79,19 @@ class DueStep:
     step: int
     step_name: str
     planned_at: datetime
+    contact_id: int | None
 
 
 def due_steps(session: Session, now: datetime) -> list[DueStep]:
     statement = (
-        select(Reminder.id, Reminder.invoice_id, Reminder.step, Reminder.step_name, Reminder.planned_at)
+        select(
+            Reminder.id,
+            Reminder.invoice_id,
+            Reminder.step,
+            Reminder.step_name,
+            Reminder.planned_at,
+            Reminder.contact_id,
+        )
         .where(Reminder.state == ReminderState.PLANNED, col(Reminder.planned_at) <= now)
         .order_by(col(Reminder.planned_at), col(Reminder.id))
     )
@@ -130,9 +138,29 @@ def supersede_missed(engine: Engine, now: datetime) -> list[Dispatched]:
 BATCH = 25  # steps reserved (and later marked) per transaction
 
 
+def batches(due: list[DueStep], size: int = BATCH) -> list[list[int]]:
+    """Due step ids in batches of about `size`, never splitting one contact's steps: the steps that go
+    out as one e-mail must be reserved together."""
+    by_contact: dict[object, list[int]] = {}
+    for step in due:
+        key = step.contact_id if step.contact_id is not None else ("step", step.id)
+        by_contact.setdefault(key, []).append(step.id)
+    result: list[list[int]] = [[]]
+    for ids in by_contact.values():
+        if result[-1] and len(result[-1]) + len(ids) > size:
+            result.append([])
+        result[-1].extend(ids)
+    return [batch for batch in result if batch]
+
+
 @dataclass(frozen=True)
 class Prepared:
-    reminder_id: int
+    """One e-mail about to leave, and the steps (one per invoice it lists) it carries out."""
+
+    reminder_ids: tuple[int, ...]
+    invoice_ids: tuple[int, ...]
+    message_id: str
+    language: str
     message: EmailMessage
 
 
@@ -147,114 +175,165 @@ def dispatch_due(
     results = resolve_interrupted(engine, sent_mail, now)
     results += supersede_missed(engine, now)
     with session_scope(engine) as session:
-        due = [step.id for step in due_steps(session, now)]
-    for start in range(0, len(due), BATCH):
-        prepared = _reserve_and_prepare(engine, settings, due[start : start + BATCH], now, results)
+        due = due_steps(session, now)
+    for batch in batches(due):
+        prepared = _reserve_and_prepare(engine, settings, batch, now, results)
         outcomes: list[tuple[Prepared, Exception | None]] = []
         for item in prepared:
             withdrawn, error = _send_if_still_owed(engine, settings, sender, item, now)
-            if withdrawn is not None:
-                results.append(withdrawn)
+            if withdrawn:
+                results += withdrawn
             else:
                 outcomes.append((item, error))
         results += _record(engine, outcomes, now)
     return results
 
 
-def _send_if_still_owed(
-    engine: Engine, settings: Settings, sender: Sender, item: Prepared, now: datetime
-) -> tuple[Dispatched | None, Exception | None]:
-    """The last look before the e-mail leaves, with the invoice row locked until it has left.
-
-    A payment or a pause committed since the step was reserved is seen here, and the step is withdrawn.
-    On PostgreSQL the lock also makes a payment committing during the send wait for it, so the two are
-    ordered: the reminder left before the payment was known, never after. (SQLite has no row locks; its
-    window is the few milliseconds of one SMTP exchange.) Two small queries, no ORM: this runs for every
-    e-mail."""
-    with engine.begin() as connection:
-        invoice_id = connection.execute(
-            sa_select(Reminder.invoice_id).where(col(Reminder.id) == item.reminder_id)
-        ).scalar_one()
-        amount_due, paused, pause_reason, currency = connection.execute(
-            sa_select(Invoice.amount_due, Invoice.paused, Invoice.pause_reason, Invoice.currency)
-            .where(col(Invoice.id) == invoice_id)
-            .with_for_update()
-        ).one()
-        allocated = connection.execute(
-            sa_select(Allocation.amount).where(col(Allocation.invoice_id) == invoice_id)
-        ).scalars()
-        balance = amount_due - sum(allocated, Decimal("0.00"))
-        if balance <= settings.reminders.balance_tolerance or paused:
-            state = ReminderState.PAUSED if paused else ReminderState.CANCELLED
-            reason = (
-                f"withdrawn before sending: {pause_reason or 'invoice paused'}"
-                if paused
-                else f"withdrawn before sending: balance {balance} {currency}"
-            )
-            connection.execute(
-                update(Reminder)
-                .where(col(Reminder.id) == item.reminder_id)
-                .values(state=state, reason=reason)
-            )
-            connection.execute(
-                insert(AuditEvent).values(
-                    at=now,
-                    entity="reminder",
-                    entity_id=item.reminder_id,
-                    action=state,
-                    message=f"Step {reason}",
-                    detail={},
-                )
-            )
-            return Dispatched(item.reminder_id, state, reason), None
-        try:
-            sender.send(item.message)
-        except Exception as error:  # the step must not stay reserved forever: say what happened
-            log.exception("sending reminder %s failed", item.reminder_id)
-            return None, error
-    return None, None
-
-
 def _reserve_and_prepare(
     engine: Engine, settings: Settings, reminder_ids: list[int], now: datetime, results: list[Dispatched]
 ) -> list[Prepared]:
-    """Reserve each step, re-check it, and render its e-mail, all in one transaction."""
+    """Reserve the batch's steps, re-check each, and write their e-mails, all in one transaction.
+
+    The reservation is one UPDATE from `planned` to `sending`: a step another dispatcher took, or whose
+    state changed since it was listed, is not returned and not touched."""
     domain = domain_of(settings.company.collections_address)
-    prepared: list[Prepared] = []
     with session_scope(engine) as session:
-        for reminder_id in reminder_ids:
-            if not _reserve(session, reminder_id, now):
-                continue  # another dispatcher took it, or its state changed since we looked
-            reminder = session.get(Reminder, reminder_id)
-            assert reminder is not None
-            session.refresh(reminder)
+        reserved = session.connection().execute(
+            update(Reminder)
+            .where(col(Reminder.id).in_(reminder_ids), col(Reminder.state) == ReminderState.PLANNED)
+            .values(state=ReminderState.SENDING, reason=f"reserved at {now.isoformat()}")
+            .returning(Reminder.id)
+        )
+        reserved_ids = sorted(reserved.scalars())
+        payment_data_hold = stale_payment_data(session, settings, now)
+        ready: list[tuple[Reminder, StepContext]] = []
+        for reminder in session.exec(select(Reminder).where(col(Reminder.id).in_(reserved_ids))):
+            session.refresh(reminder)  # the identity map may hold it from before the UPDATE
             context = load_context(session, reminder)
-            verdict = pre_send_check(session, reminder, settings, now, context)
-            if verdict is not None:
-                reminder.state, reminder.reason = verdict
-                session.add(reminder)
-                if verdict[0] != ReminderState.PLANNED:  # a hold is retried every tick: its reason is enough
-                    audit.record(
-                        session,
-                        at=now,
-                        entity="reminder",
-                        entity_id=reminder_id,
-                        action=verdict[0],
-                        message=f"Step {reminder.step_name} not sent: {verdict[1]}",
-                    )
-                results.append(Dispatched(reminder_id, verdict[0], verdict[1]))
+            verdict = pre_send_check(
+                session, reminder, settings, context, payment_data_hold=payment_data_hold
+            ) or _later(settings, reminder, now, context)
+            if verdict is None:
+                ready.append((reminder, context))
                 continue
-            later = outside_window(settings, now, context)
-            if later is not None:  # due, but not a moment to write to this customer: the next window
-                reminder.state, reminder.planned_at = ReminderState.PLANNED, later
-                reminder.reason = f"outside the send window: moved to {later:%Y-%m-%d %H:%M} UTC"
-                session.add(reminder)
-                results.append(Dispatched(reminder_id, ReminderState.PLANNED, reminder.reason))
-                continue
-            reminder.message_id = message_id_for("reminder", str(reminder_id), domain)
+            reminder.state, reminder.reason = verdict
             session.add(reminder)
-            prepared.append(Prepared(reminder_id, build_reminder(session, reminder, settings, now, context)))
+            if verdict.state != ReminderState.PLANNED:  # a hold is retried every tick: its reason is enough
+                audit.record(
+                    session,
+                    at=now,
+                    entity="reminder",
+                    entity_id=reminder.id,
+                    action=verdict.state,
+                    message=f"Step {reminder.step_name} not sent: {verdict.reason}",
+                )
+            results.append(Dispatched(reminder.id or 0, verdict.state, verdict.reason))
+        prepared: list[Prepared] = []
+        for group in group_for_one_email(ready):
+            message_id = message_id_for("reminder", str(group[0][0].id), domain)
+            for reminder, _context in group:
+                reminder.message_id = message_id
+                session.add(reminder)
+            prepared.append(
+                Prepared(
+                    reminder_ids=tuple(reminder.id or 0 for reminder, _ in group),
+                    invoice_ids=tuple(reminder.invoice_id for reminder, _ in group),
+                    message_id=message_id,
+                    language=group[0][0].language,
+                    message=build_reminder(session, group, settings, now, message_id=message_id),
+                )
+            )
     return prepared
+
+
+def _later(settings: Settings, reminder: Reminder, now: datetime, context: StepContext) -> Verdict | None:
+    """A due step that may not go out at this moment (outside the customer's send window, or before its
+    condition holds) is moved to the moment it may, and stays planned."""
+    postponed = not_yet(settings, reminder, now, context)
+    if postponed is None:
+        return None
+    reminder.planned_at = postponed[0]
+    return Verdict(ReminderState.PLANNED, f"{postponed[1]}: moved to {postponed[0]:%Y-%m-%d %H:%M} UTC")
+
+
+def _send_if_still_owed(
+    engine: Engine, settings: Settings, sender: Sender, item: Prepared, now: datetime
+) -> tuple[list[Dispatched], Exception | None]:
+    """The last look before the e-mail leaves, with its invoices' rows locked until it has left.
+
+    A payment or a pause committed since the steps were reserved is seen here. That invoice's step is
+    withdrawn; the other invoices of the same e-mail go back to `planned` and leave at the next run in an
+    e-mail rewritten without it (an e-mail that lists a paid invoice is never sent). On PostgreSQL the
+    lock also makes a payment committing during the send wait for it, so the two are ordered: the
+    reminder left before the payment was known, never after. (SQLite has no row locks; its window is the
+    few milliseconds of one SMTP exchange.) Plain Core queries, no ORM: this runs for every e-mail."""
+    with engine.begin() as connection:
+        invoices = connection.execute(
+            sa_select(Invoice.id, Invoice.amount_due, Invoice.paused, Invoice.pause_reason, Invoice.currency)
+            .where(col(Invoice.id).in_(item.invoice_ids))
+            .order_by(col(Invoice.id))
+            .with_for_update()
+        ).all()
+        allocated: dict[int, Decimal] = dict.fromkeys(item.invoice_ids, Decimal("0.00"))
+        for invoice_id, amount in connection.execute(
+            sa_select(Allocation.invoice_id, Allocation.amount).where(
+                col(Allocation.invoice_id).in_(item.invoice_ids)
+            )
+        ):
+            allocated[invoice_id] += amount
+        withdrawn: dict[int, tuple[str, str]] = {}
+        for invoice_id, amount_due, paused, pause_reason, currency in invoices:
+            balance = amount_due - allocated[invoice_id]
+            if paused:
+                withdrawn[invoice_id] = (
+                    ReminderState.PAUSED,
+                    f"withdrawn before sending: {pause_reason or 'invoice paused'}",
+                )
+            elif balance <= settings.reminders.balance_tolerance:
+                withdrawn[invoice_id] = (
+                    ReminderState.CANCELLED,
+                    f"withdrawn before sending: balance {balance} {currency}",
+                )
+        if withdrawn:
+            return _withdraw(connection, item, withdrawn, now), None
+        try:
+            sender.send(item.message)
+        except Exception as error:  # the steps must not stay reserved forever: say what happened
+            log.exception("sending reminder(s) %s failed", item.reminder_ids)
+            return [], error
+    return [], None
+
+
+def _withdraw(
+    connection: Connection, item: Prepared, withdrawn: dict[int, tuple[str, str]], now: datetime
+) -> list[Dispatched]:
+    results = []
+    for reminder_id, invoice_id in zip(item.reminder_ids, item.invoice_ids, strict=True):
+        state, reason = withdrawn.get(
+            invoice_id,
+            (
+                ReminderState.PLANNED,
+                "put back: another invoice of the same e-mail changed before sending; "
+                "it goes out at the next run in an e-mail rewritten without it",
+            ),
+        )
+        connection.execute(
+            update(Reminder)
+            .where(col(Reminder.id) == reminder_id)
+            .values(state=state, reason=reason, message_id=None)
+        )
+        connection.execute(
+            insert(AuditEvent).values(
+                at=now,
+                entity="reminder",
+                entity_id=reminder_id,
+                action=state,
+                message=f"Step {reason}",
+                detail={},
+            )
+        )
+        results.append(Dispatched(reminder_id, state, reason))
+    return results
 
 
 def _record(
@@ -264,35 +343,40 @@ def _record(
     results: list[Dispatched] = []
     with session_scope(engine) as session:
         for item, error in outcomes:
-            reminder = session.get(Reminder, item.reminder_id)
-            assert reminder is not None
-            if error is not None:
-                reminder.state, reminder.reason = ReminderState.FAILED, f"send failed: {error}"
-                session.add(reminder)
-                results.append(Dispatched(item.reminder_id, ReminderState.FAILED, str(error)))
-                continue
             recipient = str(item.message["To"])
-            reminder.state, reminder.sent_at = ReminderState.SENT, now
-            reminder.reason = f"sent to {recipient} in {reminder.language}"
-            session.add(reminder)
-            session.add(
-                OutboundMessage(
-                    message_id=reminder.message_id or "",
-                    purpose="reminder",
-                    recipient=recipient,
-                    subject=str(item.message["Subject"]),
-                    language=reminder.language,
-                    sent_at=now,
+            listed = len(item.reminder_ids)
+            for reminder_id in item.reminder_ids:
+                reminder = session.get(Reminder, reminder_id)
+                assert reminder is not None
+                if error is not None:
+                    reminder.state, reminder.reason = ReminderState.FAILED, f"send failed: {error}"
+                    session.add(reminder)
+                    results.append(Dispatched(reminder_id, ReminderState.FAILED, str(error)))
+                    continue
+                reminder.state, reminder.sent_at = ReminderState.SENT, now
+                reminder.reason = f"sent to {recipient} in {reminder.language}" + (
+                    f", in one e-mail listing {listed} invoices" if listed > 1 else ""
                 )
-            )
-            audit.record(
-                session,
-                at=now,
-                entity="invoice",
-                entity_id=reminder.invoice_id,
-                action="reminder_sent",
-                message=f"Step {reminder.step_name} sent to {recipient} in {reminder.language}",
-                reminder_id=item.reminder_id,
-            )
-            results.append(Dispatched(item.reminder_id, ReminderState.SENT, reminder.reason))
+                session.add(reminder)
+                audit.record(
+                    session,
+                    at=now,
+                    entity="invoice",
+                    entity_id=reminder.invoice_id,
+                    action="reminder_sent",
+                    message=f"Step {reminder.step_name} {reminder.reason}",
+                    reminder_id=reminder_id,
+                )
+                results.append(Dispatched(reminder_id, ReminderState.SENT, reminder.reason))
+            if error is None:
+                session.add(
+                    OutboundMessage(
+                        message_id=item.message_id,
+                        purpose="reminder",
+                        recipient=recipient,
+                        subject=str(item.message["Subject"]),
+                        language=item.language,
+                        sent_at=now,
+                    )
+                )
     return results

@@ -88,6 +88,9 @@ def schedule_report(console: Console, rows: list[dict[str, Any]], *, timezone: s
         if row["would_send"]:
             console.print(f"    to: {escape(row['to'])}", soft_wrap=True)
             console.print(f"    subject: {escape(row['subject'])}", soft_wrap=True)
+            if row["same_email_as"]:
+                also = ", ".join(escape(number) for number in row["same_email_as"])
+                console.print(f"    in one e-mail with: {also}", soft_wrap=True)
         else:
             console.print(f"    [magenta]held:[/] {escape(str(row['hold_reason']))}", soft_wrap=True)
         console.print(f"    balance: {row['balance']} {row['currency']}")

@@ -17,14 +17,8 @@ from agent import audit
 from agent.accounts import resolve_language, valid_contact
 from agent.models import Account, Contact, Invoice, Reminder
 from agent.models.reminder import PENDING_STATES, ReminderState
-from agent.plans import Plan, PlanStep, load_plan
-from agent.sendtime import (
-    add_business_days,
-    is_business_day,
-    next_business_day,
-    recipient_timezone,
-    window_start,
-)
+from agent.plans import Plan, PlanStep, load_plan, step_day
+from agent.sendtime import recipient_timezone, window_start
 from agent.settings import Settings
 from agent.templating import supported_languages
 
@@ -52,19 +46,9 @@ def recipient_of(account: Account, contact: Contact | None, settings: Settings) 
 
 
 def step_instant(invoice: Invoice, step: PlanStep, *, recipient: Recipient, start: time) -> datetime:
-    """The UTC instant of a step: the start of the send window, in the recipient's time zone, on a
-    business day of their country. A step on or before the due date moves back to the previous business
-    day (it must not arrive after the due date it announces); a later one moves forward."""
-    if step.days == "business":
-        day = add_business_days(invoice.due_date, step.offset_days, recipient.country)
-    else:
-        day = invoice.due_date + timedelta(days=step.offset_days)
-    if step.offset_days <= 0:
-        while not is_business_day(day, recipient.country):
-            day -= timedelta(days=1)
-    else:
-        day = next_business_day(day, recipient.country)
-    return window_start(day, start, recipient.zone)
+    """The UTC instant of a step: the start of the send window, in the recipient's time zone, on the
+    business day of their country that `step_day` gives."""
+    return window_start(step_day(invoice.due_date, step, recipient.country), start, recipient.zone)
 
 
 def addressee_of(
@@ -98,12 +82,24 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
     ]
     past = [index for index, instant in enumerate(instants) if instant < at]
     catch_up = past[-1] if past else None
+    # A holiday can bring two steps onto one day: the later (firmer) one goes out, the other is skipped.
+    overtaken = {
+        index: plan.steps[index + 1].name
+        for index in range(len(instants) - 1)
+        if instants[index + 1] <= instants[index]
+    }
     created: list[Reminder] = []
     for index, (step, instant) in enumerate(zip(plan.steps, instants, strict=True)):
         state, planned_at = ReminderState.PLANNED, instant
         reason = f"language {language} from {how}; time zone {recipient.zone} from {recipient.zone_how}"
         if language is None:
             state, reason = ReminderState.PAUSED, f"no templates in the {how} language: a person must decide"
+        elif index in overtaken and index not in past:
+            state = ReminderState.SKIPPED
+            reason = (
+                f"falls on {instant:%Y-%m-%d} with step {overtaken[index]} (weekends and holidays "
+                "brought them together): only that one goes out"
+            )
         elif index in past and index != catch_up:
             state, reason = ReminderState.SKIPPED, "its date passed before the invoice reached relance"
         elif index == catch_up:

@@ -1,7 +1,10 @@
 """One reminder step: what it needs, whether it may go out now, and its e-mail.
 
-The dispatcher calls these on a reserved step; the schedule preview calls the same ones on a copy,
-so the preview shows exactly what would be sent and why a step would not be.
+The dispatcher calls these on reserved steps; the schedule preview calls the same ones on copies, so
+the preview shows exactly what would be sent, grouped as it would be, and why a step would not be.
+
+Several steps of one contact that go out together (invoices due the same day) make one e-mail listing
+every invoice: `group_for_one_email` decides which, `build_reminder` writes it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -21,7 +25,7 @@ from agent.models import Account, Contact, Invoice, Reminder, SyncState
 from agent.models.reminder import ReminderState
 from agent.plans import PlanError, PlanStep, load_plan
 from agent.schedule import days_overdue, recipient_of
-from agent.sendtime import in_window, next_window
+from agent.sendtime import in_window, next_window, window_start
 from agent.settings import Settings
 from agent.templating import locale_for, render_email
 
@@ -46,33 +50,50 @@ def load_context(session: Session, reminder: Reminder) -> StepContext:
     )
 
 
+class Verdict(NamedTuple):
+    """Why a due step does not go out now: the state it takes instead, and the reason in words."""
+
+    state: str
+    reason: str
+
+
 def pre_send_check(
-    session: Session, reminder: Reminder, settings: Settings, now: datetime, context: StepContext
-) -> tuple[str, str] | None:
-    """None when the step may go out; otherwise the (state, reason) it must take instead."""
+    session: Session,
+    reminder: Reminder,
+    settings: Settings,
+    context: StepContext,
+    *,
+    payment_data_hold: str | None,
+) -> Verdict | None:
+    """None when the step may go out; otherwise the state it must take instead, and why.
+
+    `payment_data_hold` is `stale_payment_data(...)` computed once per run by the caller: it is the
+    same for every step."""
     invoice, balance, contact = context.invoice, context.balance, context.contact
     if balance <= settings.reminders.balance_tolerance:
-        return ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}"
-    stale = stale_payment_data(session, settings, now)
-    if stale:  # stays planned: it goes out at the first tick after a fresh sync
-        return ReminderState.PLANNED, stale
+        return Verdict(ReminderState.CANCELLED, f"nothing to chase: balance {balance} {invoice.currency}")
+    if payment_data_hold:  # stays planned: it goes out at the first tick after a fresh sync
+        return Verdict(ReminderState.PLANNED, payment_data_hold)
     step = plan_step(settings, reminder)
     if step is None:
-        return ReminderState.PAUSED, f"plan {reminder.plan} has no step {reminder.step_name} any more"
+        return Verdict(
+            ReminderState.PAUSED, f"plan {reminder.plan} has no step {reminder.step_name} any more"
+        )
     if step.min_amount is not None and balance < step.min_amount:
-        return (
+        return Verdict(
             ReminderState.SKIPPED,
             f"balance {balance} {invoice.currency} is under this step's minimum {step.min_amount}",
         )
     if invoice.paused:
-        return ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
+        return Verdict(ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}")
     if account_in_credit(session, invoice.account_id):
-        return ReminderState.SKIPPED, "the account's net balance is a credit"
+        return Verdict(ReminderState.SKIPPED, "the account's net balance is a credit")
     if contact is None:
-        return ReminderState.PAUSED, "no valid contact for the account"
+        return Verdict(ReminderState.PAUSED, "no valid contact for the account")
     if contact.language != reminder.language:
-        return ReminderState.PAUSED, (
-            f"contact language is now {contact.language}, the step was planned in {reminder.language}"
+        return Verdict(
+            ReminderState.PAUSED,
+            f"contact language is now {contact.language}, the step was planned in {reminder.language}",
         )
     return None
 
@@ -106,9 +127,12 @@ def stale_payment_data(session: Session, settings: Settings, now: datetime) -> s
     return None
 
 
-def outside_window(settings: Settings, now: datetime, context: StepContext) -> datetime | None:
-    """None when `now` is inside the recipient's send window (their business day, their hours);
-    otherwise the start of the next window."""
+def not_yet(
+    settings: Settings, reminder: Reminder, now: datetime, context: StepContext
+) -> tuple[datetime, str] | None:
+    """None when the step may go out at `now`; otherwise when it may, and why not now: outside the
+    recipient's send window (their business day, their hours), or before the step's condition "only if
+    still unpaid N days after the due date" holds (a step caught up or resumed early waits for it)."""
     recipient = recipient_of(context.account, context.contact, settings)
     window = {
         "start": settings.reminders.send_window_start,
@@ -116,49 +140,115 @@ def outside_window(settings: Settings, now: datetime, context: StepContext) -> d
         "zone": recipient.zone,
         "country": recipient.country,
     }
-    return None if in_window(now, **window) else next_window(now, **window)
+    step = plan_step(settings, reminder)
+    if step is not None and step.unpaid_after_days is not None:
+        day = context.invoice.due_date + timedelta(days=step.unpaid_after_days)
+        earliest = window_start(day, settings.reminders.send_window_start, recipient.zone)
+        if now < earliest:
+            condition = f"only if still unpaid {step.unpaid_after_days} days after the due date"
+            return next_window(earliest, **window), condition
+    if in_window(now, **window):
+        return None
+    return next_window(now, **window), "outside the send window"
 
 
-def _thread(session: Session, invoice_id: int) -> list[str]:
-    """Message-IDs of this invoice's earlier reminders: all of them form one thread for the customer."""
+def group_key(reminder: Reminder, context: StepContext) -> tuple[object, ...]:
+    """Steps with the same key go out as one e-mail: same contact, same template (so the same stage
+    of the plan: invoices due the same day), same language, same currency (one total)."""
+    contact_id = context.contact.id if context.contact else None
+    return (contact_id, reminder.template, reminder.language, context.invoice.currency)
+
+
+def group_for_one_email(
+    ready: list[tuple[Reminder, StepContext]],
+) -> list[list[tuple[Reminder, StepContext]]]:
+    """Split the steps about to go out into e-mails, invoices listed by due date then number."""
+    groups: dict[tuple[object, ...], list[tuple[Reminder, StepContext]]] = {}
+    for reminder, context in ready:
+        groups.setdefault(group_key(reminder, context), []).append((reminder, context))
+    return [
+        sorted(group, key=lambda item: (item[1].invoice.due_date, item[1].invoice.number))
+        for group in groups.values()
+    ]
+
+
+def _thread(session: Session, invoice_ids: list[int]) -> list[str]:
+    """Message-IDs of these invoices' earlier reminders, oldest first: one thread for the customer."""
     sent = session.exec(
         select(Reminder.message_id)
-        .where(Reminder.invoice_id == invoice_id, Reminder.state == ReminderState.SENT)
-        .order_by(col(Reminder.step))
+        .where(col(Reminder.invoice_id).in_(invoice_ids), Reminder.state == ReminderState.SENT)
+        .order_by(col(Reminder.sent_at), col(Reminder.step))
     ).all()
-    return [m for m in sent if m]
+    return list(dict.fromkeys(m for m in sent if m))
+
+
+def reminder_variables(
+    items: list[dict[str, Any]],
+    *,
+    locale: str,
+    company: Any,
+    account: Any,
+    contact_name: str | None,
+    legal: Any,
+) -> dict[str, Any]:
+    """What a reminder template sees: `invoices` (each with its `invoice`, `balance`, `days_overdue`),
+    their `total` and `currency`; and, for the common single-invoice case, the first one's `invoice`,
+    `balance` and `days_overdue` at the top level."""
+    return {
+        "locale": locale,
+        "company": company,
+        "account": account,
+        "contact_name": contact_name,
+        "invoices": items,
+        "total": sum((item["balance"] for item in items), Decimal("0.00")),
+        "currency": items[0]["invoice"].currency,
+        **items[0],
+        "legal": legal,
+    }
 
 
 def build_reminder(
-    session: Session, reminder: Reminder, settings: Settings, at: datetime, context: StepContext
+    session: Session,
+    group: list[tuple[Reminder, StepContext]],
+    settings: Settings,
+    at: datetime,
+    *,
+    message_id: str,
 ) -> EmailMessage:
-    invoice, account, contact = context.invoice, context.account, context.contact
+    """The e-mail of one step, or of several steps of one contact (one e-mail listing the invoices).
+
+    The template variables are `reminder_variables`."""
+    first_reminder, first = group[0]
+    account, contact = first.account, first.contact
     assert contact is not None
+    language = first_reminder.language
+    items = [
+        {"invoice": c.invoice, "balance": c.balance, "days_overdue": days_overdue(c.invoice, at)}
+        for _, c in group
+    ]
     rendered = render_email(
         settings.templates_dir,
-        reminder.template,
-        reminder.language,
-        {
-            "locale": locale_for(reminder.language, account.country),
-            "company": settings.company,
-            "account": account,
-            "invoice": invoice,
-            "contact_name": contact.name,
-            "balance": context.balance,
-            "days_overdue": days_overdue(invoice, at),
-            "legal": legal_profile(settings.company.country, settings.reminders.reference_rate),
-        },
+        first_reminder.template,
+        language,
+        reminder_variables(
+            items,
+            locale=locale_for(language, account.country),
+            company=settings.company,
+            account=account,
+            contact_name=contact.name,
+            legal=legal_profile(settings.company.country, settings.reminders.reference_rate),
+        ),
     )
-    thread = _thread(session, invoice.id or 0)
+    thread = _thread(session, [c.invoice.id or 0 for _, c in group])
     return compose(
         sender=settings.company.collections_address,
         recipient=contact.email,
         subject=rendered.subject,
         text=rendered.text,
-        message_id=reminder.message_id or "",
+        message_id=message_id,
         sent_at=at,
         reply_to=settings.company.collections_address,
         in_reply_to=thread[-1] if thread else None,
         references=thread or None,
-        language=reminder.language,
+        language=language,
     )

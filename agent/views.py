@@ -11,7 +11,14 @@ from agent.accounts import valid_contact
 from agent.ledger import account_net_balance, open_balance
 from agent.models import Account, AuditEvent, Document, InboundMessage, Invoice, Reminder, Task
 from agent.settings import Settings
-from agent.steps import build_reminder, load_context, pre_send_check
+from agent.steps import (
+    StepContext,
+    build_reminder,
+    group_for_one_email,
+    load_context,
+    pre_send_check,
+    stale_payment_data,
+)
 
 
 def invoices(session: Session) -> list[dict[str, Any]]:
@@ -82,48 +89,49 @@ def tasks(session: Session, *, include_closed: bool = False) -> list[dict[str, A
 
 
 def schedule(session: Session, settings: Settings, *, now: datetime, days: int) -> list[dict[str, Any]]:
-    """What will go out in the next `days` days, to whom, in which words (dry run: nothing is sent)."""
+    """What will go out in the next `days` days, to whom, in which words (dry run: nothing is sent).
+
+    Steps are checked and grouped exactly as the dispatcher will: the steps of one contact planned for
+    the same moment show the one e-mail that lists their invoices."""
     end = now + timedelta(days=days)
     statement = (
         select(Reminder)
         .where(Reminder.state == "planned", col(Reminder.planned_at) <= end)
         .order_by(col(Reminder.planned_at), col(Reminder.id))
     )
-    rows = []
+    payment_data_hold = stale_payment_data(session, settings, now)
+    rows: dict[int, dict[str, Any]] = {}
+    going_out: dict[datetime, list[tuple[Reminder, StepContext]]] = {}
     for reminder in session.exec(statement):
-        invoice = session.get(Invoice, reminder.invoice_id)
-        assert invoice is not None
-        account = session.get(Account, invoice.account_id)
         context = load_context(session, reminder)
-        verdict = pre_send_check(session, reminder, settings, max(now, reminder.planned_at), context)
-        row: dict[str, Any] = {
+        verdict = pre_send_check(session, reminder, settings, context, payment_data_hold=payment_data_hold)
+        rows[reminder.id or 0] = {
             "reminder_id": reminder.id,
-            "invoice": invoice.number,
-            "account": account.name if account else None,
+            "invoice": context.invoice.number,
+            "account": context.account.name,
             "step": reminder.step_name,
             "planned_at": reminder.planned_at.isoformat(),
             "language": reminder.language,
             "template": reminder.template,
-            "balance": str(open_balance(session, invoice)),
-            "currency": invoice.currency,
+            "balance": str(context.balance),
+            "currency": context.invoice.currency,
             "would_send": verdict is None,
-            "hold_reason": verdict[1] if verdict else None,
+            "hold_reason": verdict.reason if verdict else None,
         }
         if verdict is None:
-            preview = build_reminder(
-                session,
-                reminder.model_copy(update={"message_id": "<preview>"}),
-                settings,
-                max(now, reminder.planned_at),
-                context,
-            )
-            row |= {
-                "to": str(preview["To"]),
-                "subject": str(preview["Subject"]),
-                "body": preview.get_body(preferencelist=("plain",)).get_content(),
-            }  # type: ignore[union-attr]
-        rows.append(row)
-    return rows
+            going_out.setdefault(reminder.planned_at, []).append((reminder, context))
+    for planned_at, ready in going_out.items():
+        for group in group_for_one_email(ready):
+            preview = build_reminder(session, group, settings, max(now, planned_at), message_id="<preview>")
+            numbers = [context.invoice.number for _, context in group]
+            for reminder, context in group:
+                rows[reminder.id or 0] |= {
+                    "to": str(preview["To"]),
+                    "subject": str(preview["Subject"]),
+                    "body": preview.get_body(preferencelist=("plain",)).get_content(),  # type: ignore[union-attr]
+                    "same_email_as": [n for n in numbers if n != context.invoice.number],
+                }
+    return list(rows.values())
 
 
 def reminders(session: Session) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from agent.mail.maildir import MaildirOutbox
 from agent.models import Account, Contact, Invoice, Task
 from agent.plans import TASK_TEMPLATES
 from agent.settings import PROJECT_ROOT, Settings
+from agent.steps import reminder_variables
 from agent.templating import render_email, supported_languages
 from tests.helpers import planned_invoice
 
@@ -45,16 +46,14 @@ def test_reminders_render_with_the_locale(language: str, template: str) -> None:
         TEMPLATES,
         template,
         language,
-        {
-            "locale": language,
-            "company": Settings().company,
-            "account": Account(name="X", normalized_name="x"),
-            "invoice": invoice,
-            "contact_name": "Alex Martin",
-            "balance": Decimal("1234.56"),
-            "days_overdue": 18,
-            "legal": legal,
-        },
+        reminder_variables(
+            [{"invoice": invoice, "balance": Decimal("1234.56"), "days_overdue": 18}],
+            locale=language,
+            company=Settings().company,
+            account=Account(name="X", normalized_name="x"),
+            contact_name="Alex Martin",
+            legal=legal,
+        ),
     )
     assert "F-2026-0042" in rendered.subject and "{{" not in rendered.text + rendered.subject
     assert format_currency(Decimal("1234.56"), "EUR", locale=language) in rendered.text
@@ -63,6 +62,42 @@ def test_reminders_render_with_the_locale(language: str, template: str) -> None:
     if template == "final_notice":
         assert format_decimal(Decimal("12.15"), locale=language) in rendered.text  # ECB 2.15 + 10 points (FR)
         assert format_currency(Decimal("40"), "EUR", locale=language) in rendered.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", REMINDERS)
+def test_one_email_listing_several_invoices(language: str, template: str) -> None:
+    """The plural form: every invoice listed with its own balance, the total, and no singular
+    sentence naming only the first one."""
+    items = [
+        {
+            "invoice": Invoice(
+                account_id=1, number=number, issue_date=date(2026, 11, 2), due_date=date(2026, 12, 2),
+                currency="EUR", total_gross=Decimal(amount), amount_due=Decimal(amount), created_at=AT,
+            ),
+            "balance": Decimal(amount),
+            "days_overdue": 18,
+        }
+        for number, amount in [("F-2026-0042", "1234.56"), ("F-2026-0043", "100.00")]
+    ]  # fmt: skip
+    rendered = render_email(
+        TEMPLATES,
+        template,
+        language,
+        reminder_variables(
+            items,
+            locale=language,
+            company=Settings().company,
+            account=Account(name="X", normalized_name="x"),
+            contact_name="Alex Martin",
+            legal=legal_profile("FR", Decimal("2.15")),
+        ),
+    )
+    assert "2" in rendered.subject and "F-2026-0042" not in rendered.subject
+    for number, amount in [("F-2026-0042", "1234.56"), ("F-2026-0043", "100.00"), (None, "1334.56")]:
+        assert format_currency(Decimal(amount), "EUR", locale=language) in rendered.text
+        assert number is None or rendered.text.count(number) == 1
+    assert rendered.text.count("\n- ") == 2 and "{{" not in rendered.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
