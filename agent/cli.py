@@ -16,6 +16,7 @@ from agent import views
 from agent.cli_common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
 from agent.cli_extract import extract
 from agent.cli_payments import payments_app, serve
+from agent.cli_review import register as register_review
 from agent.clock import FixedClock, SystemClock, parse_instant
 from agent.db import session_scope, upgrade
 from agent.runtime import Runtime
@@ -308,3 +309,6 @@ def config_show(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         emit(data)
     else:
         console.print_json(json.dumps(data, default=str))
+
+
+register_review(app)  # after `schedule`: the commands that steer it

@@ -257,7 +257,9 @@ def handle_bounce(runtime: Runtime, inbound_id: int) -> str:
             "the contact is marked invalid",
         )
         for owed in open_invoices(session, account.id or 0):
-            hold_steps(session, invoice_id=owed.id or 0, reason=f"waiting for a new contact: {problem}")
+            hold_steps(
+                session, invoice_id=owed.id or 0, at=now, reason=f"waiting for a new contact: {problem}"
+            )
         request_contact(
             session, runtime.sender, settings, account=account, addressee=settings.company.finance_address,
             at=now, problem=problem,

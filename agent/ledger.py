@@ -200,6 +200,8 @@ def allocate(
     """Apply up to `available` to `invoices`, in the order given. Each allocation carries its reason in
     words (also the audit line); each invoice's status is refreshed after its cause is written, so paid or
     credited invoices lose their pending steps in this transaction. Returns what is left and what was made."""
+    from agent.changes import recorded_change  # the schedule depends on the ledger, not the reverse
+
     remaining, made = available, []
     for invoice in invoices:
         if remaining <= ZERO:
@@ -207,31 +209,53 @@ def allocate(
         amount = min(open_balance(session, invoice), remaining)
         if amount <= ZERO:
             continue
-        allocation = Allocation(
-            invoice_id=invoice.id or 0,
-            credit_note_id=credit_note.id if credit_note else None,
-            payment_id=payment.id if payment else None,
-            amount=amount,
-            created_at=at,
-            explanation=explain(amount, invoice),
-        )
-        session.add(allocation)
-        session.flush()
-        audit.record(
-            session,
-            at=at,
-            entity="invoice",
-            entity_id=invoice.id,
-            action=action,
-            message=allocation.explanation,
-            amount=str(amount),
-            credit_note_id=credit_note.id if credit_note else None,
-            payment_id=payment.id if payment else None,
-        )
-        made.append(allocation)
+        explanation = explain(amount, invoice)
+        with recorded_change(session, invoice_id=invoice.id or 0, at=at, cause=explanation):
+            made.append(
+                _allocate_one(
+                    session, invoice, amount, explanation, action=action, at=at, tolerance=tolerance,
+                    credit_note=credit_note, payment=payment,
+                )
+            )  # fmt: skip
         remaining -= amount
-        refresh_status(session, invoice, tolerance=tolerance, at=at)
     return remaining, made
+
+
+def _allocate_one(
+    session: Session,
+    invoice: Invoice,
+    amount: Decimal,
+    explanation: str,
+    *,
+    action: str,
+    at: datetime,
+    tolerance: Decimal,
+    credit_note: CreditNote | None,
+    payment: Payment | None,
+) -> Allocation:
+    allocation = Allocation(
+        invoice_id=invoice.id or 0,
+        credit_note_id=credit_note.id if credit_note else None,
+        payment_id=payment.id if payment else None,
+        amount=amount,
+        created_at=at,
+        explanation=explanation,
+    )
+    session.add(allocation)
+    session.flush()
+    audit.record(
+        session,
+        at=at,
+        entity="invoice",
+        entity_id=invoice.id,
+        action=action,
+        message=explanation,
+        amount=str(amount),
+        credit_note_id=credit_note.id if credit_note else None,
+        payment_id=payment.id if payment else None,
+    )
+    refresh_status(session, invoice, tolerance=tolerance, at=at)
+    return allocation
 
 
 def apply_credit(

@@ -8,19 +8,47 @@ the reason written down.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.accounts import resolve_language, valid_contact
+from agent.changes import recorded_change
 from agent.models import Account, Contact, Invoice, Reminder
 from agent.models.reminder import PENDING_STATES, ReminderState
-from agent.plans import Plan, PlanStep, load_plan, step_day
+from agent.plans import Plan, PlanError, PlanStep, load_plan, step_day
 from agent.sendtime import recipient_timezone, window_start
 from agent.settings import Settings
 from agent.templating import supported_languages
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def records_change(verb: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Run a schedule function inside `recorded_change`: the invoice's steps before and after, and the
+    difference written down with the cause (`<verb>: <reason>`)."""
+
+    def decorate(function: Callable[P, T]) -> Callable[P, T]:
+        @wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            session = args[0]
+            assert isinstance(session, Session)
+            invoice = kwargs.get("invoice")
+            invoice_id = invoice.id if isinstance(invoice, Invoice) else kwargs["invoice_id"]
+            at, reason = kwargs["at"], kwargs["reason"]
+            assert isinstance(invoice_id, int) and isinstance(at, datetime)
+            with recorded_change(session, invoice_id=invoice_id, at=at, cause=f"{verb}: {reason}"):
+                return function(*args, **kwargs)
+
+        return run
+
+    return decorate
 
 
 def plan_name_for(invoice: Invoice, account: Account, settings: Settings) -> str:
@@ -135,6 +163,7 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
     return created
 
 
+@records_change("cancelled")
 def cancel_pending(session: Session, *, invoice_id: int, at: datetime, reason: str) -> int:
     """Cancel every step that has not gone out. Steps being sent are left to the dispatcher's re-check."""
     pending = session.exec(
@@ -159,7 +188,8 @@ def days_overdue(invoice: Invoice, at: datetime) -> int:
     return max(0, (at.date() - invoice.due_date).days)
 
 
-def hold_steps(session: Session, *, invoice_id: int, reason: str) -> list[Reminder]:
+@records_change("held")
+def hold_steps(session: Session, *, invoice_id: int, at: datetime, reason: str) -> list[Reminder]:
     """Planned steps of the invoice become paused with the reason; `resume_steps` undoes it."""
     held = session.exec(
         select(Reminder).where(Reminder.invoice_id == invoice_id, Reminder.state == ReminderState.PLANNED)
@@ -170,6 +200,7 @@ def hold_steps(session: Session, *, invoice_id: int, reason: str) -> list[Remind
     return list(held)
 
 
+@records_change("paused")
 def pause_invoice(
     session: Session, *, invoice: Invoice, at: datetime, reason: str, until: datetime | None = None
 ) -> int:
@@ -177,7 +208,7 @@ def pause_invoice(
     for a promise) resumes it. Returns the number of steps held."""
     invoice.paused, invoice.pause_reason, invoice.paused_until = True, reason, until
     session.add(invoice)
-    held = hold_steps(session, invoice_id=invoice.id or 0, reason=f"invoice paused: {reason}")
+    held = hold_steps(session, invoice_id=invoice.id or 0, at=at, reason=f"invoice paused: {reason}")
     audit.record(
         session,
         at=at,
@@ -191,19 +222,29 @@ def pause_invoice(
     return len(held)
 
 
+@records_change("resumed")
 def resume_steps(
     session: Session, *, invoice: Invoice, settings: Settings, at: datetime, reason: str
 ) -> list[Reminder]:
     """Put an invoice's held steps back on the schedule. The next one goes out at the first window from
     now (one step firmer than the last sent, since the steps are in order), the later ones keep their
-    spacing; the language is resolved again, for the contact may have changed."""
+    spacing; the language is resolved again, for the contact may have changed. A step meant for before
+    or on the due date ("falls due on ...") makes no sense once that date has passed: it is skipped."""
     invoice.paused, invoice.pause_reason, invoice.paused_until = False, None, None
     session.add(invoice)
-    held = session.exec(
-        select(Reminder)
-        .where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PAUSED)
-        .order_by(col(Reminder.step))
-    ).all()
+    held = list(
+        session.exec(
+            select(Reminder)
+            .where(Reminder.invoice_id == invoice.id, Reminder.state == ReminderState.PAUSED)
+            .order_by(col(Reminder.step))
+        ).all()
+    )
+    if at.date() > invoice.due_date:
+        for reminder in [r for r in held if _before_due(settings, r)]:
+            reminder.state = ReminderState.SKIPPED
+            reminder.reason = f"its moment, before the due date {invoice.due_date}, passed while paused"
+            session.add(reminder)
+            held.remove(reminder)
     if not held:
         return []
     _account, contact, language, how = addressee_of(session, invoice, settings)
@@ -231,6 +272,15 @@ def resume_steps(
     return list(held)
 
 
+def _before_due(settings: Settings, reminder: Reminder) -> bool:
+    try:
+        plan = load_plan(settings.workflows_dir, reminder.plan)
+    except PlanError:
+        return False
+    return any(step.name == reminder.step_name and step.offset_days <= 0 for step in plan.steps)
+
+
+@records_change("postponed")
 def postpone_next_step(
     session: Session, *, invoice: Invoice, until: datetime, at: datetime, reason: str
 ) -> bool:

@@ -139,9 +139,13 @@ def test_a_broken_promise_resumes_one_step_firmer(
     assert len(subjects) == 2  # one step, not the three the promise held back
     with session_scope(runtime.engine) as session:
         sent = session.exec(select(Reminder).where(Reminder.state == "sent").order_by(Reminder.step)).all()
-        assert [r.step_name for r in sent] == ["courtesy", "due_today"]  # the step after the last one sent
-        later = session.exec(select(Reminder).where(Reminder.step_name == "first_reminder")).one()
-        assert later.state == "planned" and later.planned_at.date() == date(2026, 12, 31)  # spacing kept
+        # the step after the last one sent that still makes sense: "falls due on 2 December" does not
+        assert [r.step_name for r in sent] == ["courtesy", "first_reminder"]
+        skipped = session.exec(select(Reminder).where(Reminder.step_name == "due_today")).one()
+        assert skipped.state == "skipped" and "passed while paused" in (skipped.reason or "")
+        later = session.exec(select(Reminder).where(Reminder.step_name == "second_reminder")).one()
+        # spacing kept: 8 days after, as in the plan (the dispatcher then moves it past New Year's Day)
+        assert later.state == "planned" and later.planned_at.date() == date(2027, 1, 1)
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "promise_broken")).one()
 
 
@@ -189,9 +193,12 @@ def test_a_bounce_invalidates_the_contact_and_a_new_one_resumes_the_plan(
         in_reply_to=str(request["Message-ID"]),
     )  # fmt: skip
     deliver(runtime, answer)
-    agent.tick(datetime(2026, 12, 3, 8, 30, tzinfo=UTC))
+    agent.tick(datetime(2026, 12, 3, 8, 30, tzinfo=UTC))  # "falls due on 2 December" is skipped now
+    assert [m for m in outbox.messages() if m["To"] == "compta@dupont.example"] == []
+    agent.tick(datetime(2026, 12, 9, 8, 30, tzinfo=UTC))  # the first reminder, on its date, to the new one
     resent = [m for m in outbox.messages() if m["To"] == "compta@dupont.example"]
     assert len(resent) == 1 and "F-2026-0800" in str(resent[0]["Subject"]) + resent[0].get_content()
+    assert str(resent[0]["Subject"]).startswith("Relance : facture F-2026-0800")
 
 
 def test_a_temporary_failure_changes_nothing(agent: Agent, runtime: Runtime, outbox: MaildirOutbox) -> None:
