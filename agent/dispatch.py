@@ -32,10 +32,11 @@ from agent.steps import (
     Verdict,
     build_reminder,
     group_for_one_email,
-    load_context,
+    load_contexts,
     not_yet,
     pre_send_check,
     stale_payment_data,
+    threads_of,
 )
 
 log = logging.getLogger(__name__)
@@ -207,11 +208,12 @@ def _reserve_and_prepare(
         reserved_ids = sorted(reserved.scalars())
         payment_data_hold = stale_payment_data(session, settings, now)
         ready: list[tuple[Reminder, StepContext]] = []
-        for reminder in session.exec(select(Reminder).where(col(Reminder.id).in_(reserved_ids))):
-            session.refresh(reminder)  # the identity map may hold it from before the UPDATE
-            context = load_context(session, reminder)
+        reminders = session.exec(select(Reminder).where(col(Reminder.id).in_(reserved_ids))).all()
+        contexts = load_contexts(session, list(reminders))
+        for reminder in reminders:
+            context = contexts[reminder.id or 0]
             verdict = pre_send_check(
-                session, reminder, settings, context, payment_data_hold=payment_data_hold
+                reminder, settings, context, payment_data_hold=payment_data_hold
             ) or _later(settings, reminder, now, context)
             if verdict is None:
                 ready.append((reminder, context))
@@ -229,6 +231,7 @@ def _reserve_and_prepare(
                 )
             results.append(Dispatched(reminder.id or 0, verdict.state, verdict.reason))
         prepared: list[Prepared] = []
+        threads = threads_of(session, [reminder.invoice_id for reminder, _ in ready])
         for group in group_for_one_email(ready):
             message_id = message_id_for("reminder", str(group[0][0].id), domain)
             for reminder, _context in group:
@@ -240,7 +243,7 @@ def _reserve_and_prepare(
                     invoice_ids=tuple(reminder.invoice_id for reminder, _ in group),
                     message_id=message_id,
                     language=group[0][0].language,
-                    message=build_reminder(session, group, settings, now, message_id=message_id),
+                    message=build_reminder(group, settings, now, message_id=message_id, threads=threads),
                 )
             )
     return prepared
@@ -342,12 +345,13 @@ def _record(
     """Mark what was sent (and what failed, with the server's words) in one transaction."""
     results: list[Dispatched] = []
     with session_scope(engine) as session:
+        ids = [reminder_id for item, _ in outcomes for reminder_id in item.reminder_ids]
+        rows = {r.id: r for r in session.exec(select(Reminder).where(col(Reminder.id).in_(ids)))}
         for item, error in outcomes:
             recipient = str(item.message["To"])
             listed = len(item.reminder_ids)
             for reminder_id in item.reminder_ids:
-                reminder = session.get(Reminder, reminder_id)
-                assert reminder is not None
+                reminder = rows[reminder_id]
                 if error is not None:
                     reminder.state, reminder.reason = ReminderState.FAILED, f"send failed: {error}"
                     session.add(reminder)

@@ -17,11 +17,10 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
-from agent.accounts import valid_contact
-from agent.ledger import account_in_credit, open_balance
+from agent.ledger import account_in_credit
 from agent.legal import legal_profile
 from agent.mail.compose import compose
-from agent.models import Account, Contact, Invoice, Reminder, SyncState
+from agent.models import Account, Allocation, Contact, CreditNote, Invoice, Payment, Reminder, SyncState
 from agent.models.reminder import ReminderState
 from agent.plans import PlanError, PlanStep, load_plan
 from agent.schedule import days_overdue, recipient_of
@@ -38,16 +37,52 @@ class StepContext:
     account: Account
     contact: Contact | None
     balance: Decimal
+    account_in_credit: bool
 
 
-def load_context(session: Session, reminder: Reminder) -> StepContext:
-    invoice = session.get(Invoice, reminder.invoice_id)
-    assert invoice is not None
-    account = session.get(Account, invoice.account_id)
-    assert account is not None
-    return StepContext(
-        invoice, account, valid_contact(session, invoice.account_id), open_balance(session, invoice)
+def load_contexts(session: Session, reminders: list[Reminder]) -> dict[int, StepContext]:
+    """The context of each step (by reminder id), in a few queries for the whole batch rather than a
+    few per step: this runs for every reminder that goes out."""
+    invoice_ids = list({r.invoice_id for r in reminders})
+    invoices = {i.id: i for i in session.exec(select(Invoice).where(col(Invoice.id).in_(invoice_ids)))}
+    account_ids = list({i.account_id for i in invoices.values()})
+    accounts = {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(account_ids)))}
+    contacts: dict[int, Contact] = {}
+    for contact in session.exec(
+        select(Contact)
+        .where(col(Contact.account_id).in_(account_ids), col(Contact.valid).is_(True))
+        .order_by(col(Contact.id))
+    ):
+        contacts[contact.account_id] = contact  # the latest valid one, as `valid_contact` chooses
+    allocated: dict[int, Decimal] = {}
+    for invoice_id, amount in session.exec(
+        select(Allocation.invoice_id, Allocation.amount).where(col(Allocation.invoice_id).in_(invoice_ids))
+    ):
+        allocated[invoice_id] = allocated.get(invoice_id, Decimal("0.00")) + amount
+    # Most accounts have neither a credit note nor an overpayment: only the others need a balance.
+    with_credit = set(
+        session.exec(select(CreditNote.account_id).where(col(CreditNote.account_id).in_(account_ids)))
+    ) | set(
+        session.exec(
+            select(Payment.account_id).where(
+                col(Payment.account_id).in_(account_ids), Payment.status == "overpaid"
+            )
+        )
     )
+    in_credit = {
+        account_id: account_in_credit(session, account_id) for account_id in with_credit if account_id
+    }
+    contexts = {}
+    for reminder in reminders:
+        invoice = invoices[reminder.invoice_id]
+        contexts[reminder.id or 0] = StepContext(
+            invoice=invoice,
+            account=accounts[invoice.account_id],
+            contact=contacts.get(invoice.account_id),
+            balance=invoice.amount_due - allocated.get(invoice.id or 0, Decimal("0.00")),
+            account_in_credit=in_credit.get(invoice.account_id, False),
+        )
+    return contexts
 
 
 class Verdict(NamedTuple):
@@ -58,7 +93,6 @@ class Verdict(NamedTuple):
 
 
 def pre_send_check(
-    session: Session,
     reminder: Reminder,
     settings: Settings,
     context: StepContext,
@@ -86,7 +120,7 @@ def pre_send_check(
         )
     if invoice.paused:
         return Verdict(ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}")
-    if account_in_credit(session, invoice.account_id):
+    if context.account_in_credit:
         return Verdict(ReminderState.SKIPPED, "the account's net balance is a credit")
     if contact is None:
         return Verdict(ReminderState.PAUSED, "no valid contact for the account")
@@ -172,14 +206,19 @@ def group_for_one_email(
     ]
 
 
-def _thread(session: Session, invoice_ids: list[int]) -> list[str]:
-    """Message-IDs of these invoices' earlier reminders, oldest first: one thread for the customer."""
+def threads_of(session: Session, invoice_ids: list[int]) -> dict[int, list[str]]:
+    """Message-IDs of these invoices' earlier reminders, oldest first, per invoice: every reminder
+    about an invoice answers the previous one, so the customer sees one thread."""
     sent = session.exec(
-        select(Reminder.message_id)
+        select(Reminder.invoice_id, Reminder.message_id)
         .where(col(Reminder.invoice_id).in_(invoice_ids), Reminder.state == ReminderState.SENT)
         .order_by(col(Reminder.sent_at), col(Reminder.step))
     ).all()
-    return list(dict.fromkeys(m for m in sent if m))
+    threads: dict[int, list[str]] = {}
+    for invoice_id, message_id in sent:
+        if message_id and message_id not in threads.setdefault(invoice_id, []):
+            threads[invoice_id].append(message_id)
+    return threads
 
 
 def reminder_variables(
@@ -208,12 +247,12 @@ def reminder_variables(
 
 
 def build_reminder(
-    session: Session,
     group: list[tuple[Reminder, StepContext]],
     settings: Settings,
     at: datetime,
     *,
     message_id: str,
+    threads: dict[int, list[str]],
 ) -> EmailMessage:
     """The e-mail of one step, or of several steps of one contact (one e-mail listing the invoices).
 
@@ -239,7 +278,7 @@ def build_reminder(
             legal=legal_profile(settings.company.country, settings.reminders.reference_rate),
         ),
     )
-    thread = _thread(session, [c.invoice.id or 0 for _, c in group])
+    thread = list(dict.fromkeys(m for _, c in group for m in threads.get(c.invoice.id or 0, [])))
     return compose(
         sender=settings.company.collections_address,
         recipient=contact.email,

@@ -15,9 +15,10 @@ from agent.steps import (
     StepContext,
     build_reminder,
     group_for_one_email,
-    load_context,
+    load_contexts,
     pre_send_check,
     stale_payment_data,
+    threads_of,
 )
 
 
@@ -102,9 +103,11 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
     payment_data_hold = stale_payment_data(session, settings, now)
     rows: dict[int, dict[str, Any]] = {}
     going_out: dict[datetime, list[tuple[Reminder, StepContext]]] = {}
-    for reminder in session.exec(statement):
-        context = load_context(session, reminder)
-        verdict = pre_send_check(session, reminder, settings, context, payment_data_hold=payment_data_hold)
+    due = list(session.exec(statement))
+    contexts = load_contexts(session, due)
+    for reminder in due:
+        context = contexts[reminder.id or 0]
+        verdict = pre_send_check(reminder, settings, context, payment_data_hold=payment_data_hold)
         rows[reminder.id or 0] = {
             "reminder_id": reminder.id,
             "invoice": context.invoice.number,
@@ -122,7 +125,10 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
             going_out.setdefault(reminder.planned_at, []).append((reminder, context))
     for planned_at, ready in going_out.items():
         for group in group_for_one_email(ready):
-            preview = build_reminder(session, group, settings, max(now, planned_at), message_id="<preview>")
+            threads = threads_of(session, [context.invoice.id or 0 for _, context in group])
+            preview = build_reminder(
+                group, settings, max(now, planned_at), message_id="<preview>", threads=threads
+            )
             numbers = [context.invoice.number for _, context in group]
             for reminder, context in group:
                 rows[reminder.id or 0] |= {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
+import pytest
+
 from agent.mail.compose import compose, message_id_for
 from agent.mail.parse import parse_message
 from agent.mail.smtp import SmtpSender
@@ -90,3 +92,12 @@ def test_smtp_sender_delivers_to_a_real_server() -> None:
     (received,) = server.received.messages
     assert received["Message-ID"] == "<relance.reminder.1@supplier.example>"
     assert received.get_body().get_content().strip() == "Montant : 1 440,00 €"
+
+
+def test_a_generated_header_cannot_carry_another_one() -> None:
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        compose(
+            sender="ar@supplier.example", recipient="ap@customer.example", subject="s", text="t",
+            message_id="<a@b>", sent_at=datetime(2026, 11, 21, tzinfo=UTC),
+            in_reply_to="<x@y>\r\nBcc: z@evil",
+        )  # fmt: skip

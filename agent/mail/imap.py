@@ -141,12 +141,18 @@ class ImapInbox:
         if not client.has_capability("IDLE"):
             time.sleep(timeout)
             return True
+        # Mail that arrived since the last command is announced in the answer to the next one, not once
+        # IDLE starts: ask first (NOOP), and read what came with DONE too, so none is left for a timeout.
+        _text, pending = client.noop()
+        if _announces_mail(pending):
+            return True
         client.idle()
+        responses: list[Any] = []
         try:
-            responses = client.idle_check(timeout=timeout)
+            responses = list(client.idle_check(timeout=timeout))
         finally:
-            client.idle_done()
-        return any(len(response) > 1 and response[1] in (b"EXISTS", b"RECENT") for response in responses)
+            _text, after = client.idle_done()
+        return _announces_mail(responses + list(after))
 
     def append_sent(self, folder: str, message: EmailMessage) -> None:
         """Keep a copy of a sent message in the Sent folder: it also proves, after a crash, that it left."""
@@ -168,3 +174,10 @@ class ImapInbox:
                 client.select_folder(self.settings.folder)
 
         return bool(self._with_reconnect(search))
+
+
+def _announces_mail(responses: list[Any]) -> bool:
+    return any(
+        isinstance(response, tuple) and len(response) > 1 and response[1] in (b"EXISTS", b"RECENT")
+        for response in responses
+    )
