@@ -17,6 +17,7 @@ from agent.models.ledger import InvoiceStatus
 from agent.models.reminder import PENDING_STATES, ReminderState
 from agent.plans import load_plan
 from agent.schedule import (
+    add_step,
     addressee_of,
     pause_invoice,
     plan_name_for,
@@ -121,22 +122,12 @@ def replan(
             state, why = ReminderState.SKIPPED, f"a {step.template} e-mail already went out for this invoice"
         elif invoice.paused:
             state, why = ReminderState.PAUSED, f"invoice paused: {invoice.pause_reason or 'no reason given'}"
-        reminder = Reminder(
-            invoice_id=invoice.id or 0,
-            contact_id=contact.id if contact else None,
-            plan=plan.name,
-            step=first_index + offset,
-            step_name=step.name,
-            template=step.template,
-            tone=step.tone,
-            planned_at=instant,
-            language=language or "",
-            state=state,
-            reason=why,
-            created_at=at,
-        )
-        session.add(reminder)
-        created.append(reminder)
+        created.append(
+            add_step(
+                session, invoice=invoice, contact=contact, plan=plan, index=first_index + offset, step=step,
+                planned_at=instant, language=language, state=state, reason=why, at=at,
+            )
+        )  # fmt: skip
     return created
 
 

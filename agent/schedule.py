@@ -135,22 +135,12 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
                 at,
                 f"catching up a step due {instant:%Y-%m-%d}; language {language} from {how}",
             )
-        reminder = Reminder(
-            invoice_id=invoice.id or 0,
-            contact_id=contact.id if contact else None,
-            plan=plan.name,
-            step=index,
-            step_name=step.name,
-            template=step.template,
-            tone=step.tone,
-            planned_at=planned_at,
-            language=language or "",
-            state=state,
-            reason=reason,
-            created_at=at,
-        )
-        session.add(reminder)
-        created.append(reminder)
+        created.append(
+            add_step(
+                session, invoice=invoice, contact=contact, plan=plan, index=index, step=step,
+                planned_at=planned_at, language=language, state=state, reason=reason, at=at,
+            )
+        )  # fmt: skip
     session.flush()
     audit.record(
         session,
@@ -161,6 +151,39 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
         message=f"Plan {plan.name} planned: {len(created)} steps, language {language or 'none'} ({how})",
     )
     return created
+
+
+def add_step(
+    session: Session,
+    *,
+    invoice: Invoice,
+    contact: Contact | None,
+    plan: Plan,
+    index: int,
+    step: PlanStep,
+    planned_at: datetime,
+    language: str | None,
+    state: str,
+    reason: str,
+    at: datetime,
+) -> Reminder:
+    """One stored step of an invoice's plan; `index` is its unique position among the invoice's steps."""
+    reminder = Reminder(
+        invoice_id=invoice.id or 0,
+        contact_id=contact.id if contact else None,
+        plan=plan.name,
+        step=index,
+        step_name=step.name,
+        template=step.template,
+        tone=step.tone,
+        planned_at=planned_at,
+        language=language or "",
+        state=state,
+        reason=reason,
+        created_at=at,
+    )
+    session.add(reminder)
+    return reminder
 
 
 @records_change("cancelled")
