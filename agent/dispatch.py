@@ -16,7 +16,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -259,6 +259,18 @@ def _later(settings: Settings, reminder: Reminder, now: datetime, context: StepC
     return Verdict(ReminderState.PLANNED, f"{postponed[1]}: moved to {postponed[0]:%Y-%m-%d %H:%M} UTC")
 
 
+# The last look's two statements, built once: it runs for every e-mail that leaves.
+LAST_LOOK_INVOICES = (
+    sa_select(Invoice.id, Invoice.amount_due, Invoice.paused, Invoice.pause_reason, Invoice.currency)
+    .where(col(Invoice.id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Invoice.id))
+    .with_for_update()
+)
+LAST_LOOK_ALLOCATIONS = sa_select(Allocation.invoice_id, Allocation.amount).where(
+    col(Allocation.invoice_id).in_(bindparam("ids", expanding=True))
+)
+
+
 def _send_if_still_owed(
     engine: Engine, settings: Settings, sender: Sender, item: Prepared, now: datetime
 ) -> tuple[list[Dispatched], Exception | None]:
@@ -270,19 +282,11 @@ def _send_if_still_owed(
     lock also makes a payment committing during the send wait for it, so the two are ordered: the
     reminder left before the payment was known, never after. (SQLite has no row locks; its window is the
     few milliseconds of one SMTP exchange.) Plain Core queries, no ORM: this runs for every e-mail."""
+    ids = {"ids": list(item.invoice_ids)}
     with engine.begin() as connection:
-        invoices = connection.execute(
-            sa_select(Invoice.id, Invoice.amount_due, Invoice.paused, Invoice.pause_reason, Invoice.currency)
-            .where(col(Invoice.id).in_(item.invoice_ids))
-            .order_by(col(Invoice.id))
-            .with_for_update()
-        ).all()
+        invoices = connection.execute(LAST_LOOK_INVOICES, ids).all()
         allocated: dict[int, Decimal] = dict.fromkeys(item.invoice_ids, Decimal("0.00"))
-        for invoice_id, amount in connection.execute(
-            sa_select(Allocation.invoice_id, Allocation.amount).where(
-                col(Allocation.invoice_id).in_(item.invoice_ids)
-            )
-        ):
+        for invoice_id, amount in connection.execute(LAST_LOOK_ALLOCATIONS, ids):
             allocated[invoice_id] += amount
         withdrawn: dict[int, tuple[str, str]] = {}
         for invoice_id, amount_due, paused, pause_reason, currency in invoices:
