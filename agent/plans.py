@@ -94,6 +94,16 @@ def load_plan(workflows_dir: Path, name: str) -> Plan:
     return _load(path, path.stat().st_mtime)
 
 
+def find_step(workflows_dir: Path, plan_name: str, step_name: str) -> PlanStep | None:
+    """The step of that name in that plan, or None when the plan or the step is gone (a plan edited
+    after its steps were stored)."""
+    try:
+        plan = load_plan(workflows_dir, plan_name)
+    except PlanError:
+        return None
+    return next((step for step in plan.steps if step.name == step_name), None)
+
+
 def all_plans(workflows_dir: Path) -> list[Plan]:
     return [load_plan(workflows_dir, path.stem) for path in sorted(workflows_dir.glob("*.yaml"))]
 

@@ -18,13 +18,10 @@ from agent.models.reminder import PENDING_STATES, ReminderState
 from agent.plans import load_plan
 from agent.schedule import (
     add_step,
-    addressee_of,
+    lay_out,
     pause_invoice,
-    plan_name_for,
-    recipient_of,
     records_change,
     resume_steps,
-    step_instant,
 )
 from agent.settings import Settings
 
@@ -106,13 +103,11 @@ def replan(
             reminder.state, reminder.reason = ReminderState.CANCELLED, f"replaced: {reason}"
             session.add(reminder)
     already_out = {r.template for r in existing if r.state in (ReminderState.SENT, ReminderState.SENDING)}
-    account, contact, language, how = addressee_of(session, invoice, settings)
-    plan = load_plan(settings.workflows_dir, plan_name_for(invoice, account, settings))
-    recipient = recipient_of(account, contact, settings)
+    layout = lay_out(session, invoice=invoice, settings=settings)
+    plan, contact, language, how = layout.plan, layout.contact, layout.language, layout.how
     first_index = max((r.step for r in existing), default=-1) + 1
     created = []
-    for offset, step in enumerate(plan.steps):
-        instant = step_instant(invoice, step, recipient=recipient, start=settings.reminders.send_window_start)
+    for offset, (step, instant) in enumerate(zip(plan.steps, layout.instants, strict=True)):
         state, why = ReminderState.PLANNED, f"plan {plan.name} ({reason}); language {language} from {how}"
         if language is None:
             state, why = ReminderState.PAUSED, f"no templates in the {how} language: a person must decide"

@@ -21,7 +21,7 @@ from agent.accounts import resolve_language, valid_contact
 from agent.changes import recorded_change
 from agent.models import Account, Contact, Invoice, Reminder
 from agent.models.reminder import PENDING_STATES, ReminderState
-from agent.plans import Plan, PlanError, PlanStep, load_plan, step_day
+from agent.plans import Plan, PlanStep, find_step, load_plan, step_day
 from agent.sendtime import recipient_timezone, window_start
 from agent.settings import Settings
 from agent.templating import supported_languages
@@ -96,18 +96,38 @@ def addressee_of(
     return account, contact, language, how
 
 
-def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at: datetime) -> list[Reminder]:
-    """Create the invoice's reminder rows if they do not exist yet; returns the rows created."""
-    existing = session.exec(select(Reminder).where(Reminder.invoice_id == invoice.id)).all()
-    if existing:
-        return []
+@dataclass(frozen=True)
+class Layout:
+    """An invoice's plan as it would be laid out now: who is written to, in which language (None when
+    no template language fits, `how` says where it came from), and the instant of each step."""
+
+    plan: Plan
+    contact: Contact | None
+    language: str | None
+    how: str
+    recipient: Recipient
+    instants: list[datetime]
+
+
+def lay_out(session: Session, *, invoice: Invoice, settings: Settings) -> Layout:
     account, contact, language, how = addressee_of(session, invoice, settings)
-    plan: Plan = load_plan(settings.workflows_dir, plan_name_for(invoice, account, settings))
+    plan = load_plan(settings.workflows_dir, plan_name_for(invoice, account, settings))
     recipient = recipient_of(account, contact, settings)
     instants = [
         step_instant(invoice, step, recipient=recipient, start=settings.reminders.send_window_start)
         for step in plan.steps
     ]
+    return Layout(plan, contact, language, how, recipient, instants)
+
+
+def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at: datetime) -> list[Reminder]:
+    """Create the invoice's reminder rows if they do not exist yet; returns the rows created."""
+    existing = session.exec(select(Reminder).where(Reminder.invoice_id == invoice.id)).all()
+    if existing:
+        return []
+    layout = lay_out(session, invoice=invoice, settings=settings)
+    plan, language, how, instants = layout.plan, layout.language, layout.how, layout.instants
+    recipient = layout.recipient
     past = [index for index, instant in enumerate(instants) if instant < at]
     catch_up = past[-1] if past else None
     # A holiday can bring two steps onto one day: the later (firmer) one goes out, the other is skipped.
@@ -137,7 +157,7 @@ def plan_reminders(session: Session, *, invoice: Invoice, settings: Settings, at
             )
         created.append(
             add_step(
-                session, invoice=invoice, contact=contact, plan=plan, index=index, step=step,
+                session, invoice=invoice, contact=layout.contact, plan=plan, index=index, step=step,
                 planned_at=planned_at, language=language, state=state, reason=reason, at=at,
             )
         )  # fmt: skip
@@ -296,11 +316,8 @@ def resume_steps(
 
 
 def _before_due(settings: Settings, reminder: Reminder) -> bool:
-    try:
-        plan = load_plan(settings.workflows_dir, reminder.plan)
-    except PlanError:
-        return False
-    return any(step.name == reminder.step_name and step.offset_days <= 0 for step in plan.steps)
+    step = find_step(settings.workflows_dir, reminder.plan, reminder.step_name)
+    return step is not None and step.offset_days <= 0
 
 
 @records_change("postponed")

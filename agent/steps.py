@@ -22,7 +22,7 @@ from agent.legal import legal_profile
 from agent.mail.compose import compose
 from agent.models import Account, Allocation, Contact, CreditNote, Invoice, Payment, Reminder, SyncState
 from agent.models.reminder import ReminderState
-from agent.plans import PlanError, PlanStep, load_plan
+from agent.plans import PlanStep, find_step
 from agent.schedule import days_overdue, recipient_of
 from agent.sendtime import in_window, next_window, window_start
 from agent.settings import Settings
@@ -133,11 +133,7 @@ def pre_send_check(
 
 
 def plan_step(settings: Settings, reminder: Reminder) -> PlanStep | None:
-    try:
-        plan = load_plan(settings.workflows_dir, reminder.plan)
-    except PlanError:
-        return None
-    return next((step for step in plan.steps if step.name == reminder.step_name), None)
+    return find_step(settings.workflows_dir, reminder.plan, reminder.step_name)
 
 
 def stale_payment_data(session: Session, settings: Settings, now: datetime) -> str | None:

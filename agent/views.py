@@ -123,9 +123,11 @@ def schedule(session: Session, settings: Settings, *, now: datetime, days: int) 
         }
         if verdict is None:
             going_out.setdefault(reminder.planned_at, []).append((reminder, context))
+    threads = threads_of(
+        session, [reminder.invoice_id for ready in going_out.values() for reminder, _ in ready]
+    )
     for planned_at, ready in going_out.items():
         for group in group_for_one_email(ready):
-            threads = threads_of(session, [context.invoice.id or 0 for _, context in group])
             preview = build_reminder(
                 group, settings, max(now, planned_at), message_id="<preview>", threads=threads
             )
