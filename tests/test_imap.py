@@ -161,6 +161,22 @@ def test_new_mail_is_seen_on_a_connection_kept_between_ticks(
         assert len(agent.tick().received) == 1
 
 
+def test_mail_that_arrived_before_the_wait_began_is_not_left_for_the_timeout(
+    mailbox: MailboxSettings,
+) -> None:
+    """Between a tick's fetch and the next IDLE, mail may arrive: it is announced in the answer to the
+    next command, not when IDLE starts, so waiting must ask first."""
+    inbox = ImapInbox(mailbox)
+    inbox.connect()
+    try:
+        append(mailbox, make_email(body="arrived while the agent was busy"))
+        started = time.monotonic()
+        assert inbox.wait(timeout=5)
+        assert time.monotonic() - started < 2
+    finally:
+        inbox.close()
+
+
 def test_reconnects_after_the_server_restarts(
     imap_runtime: Runtime, mailbox: MailboxSettings, dovecot: DovecotServer
 ) -> None:
