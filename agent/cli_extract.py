@@ -17,7 +17,7 @@ import typer
 from agent.cli_common import console, err, load_settings
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
-from agent.mail.parse import parse_message
+from agent.mail.parse import documents_to_read, parse_message
 
 FIELDS = (
     "number",
@@ -37,9 +37,9 @@ def files_in(path: Path, data: bytes) -> Iterator[tuple[str, bytes]]:
         yield path.name, data
         return
     message = parse_message(data, "extract")
-    documents = [a for a in message.attachments if a.is_document]
+    documents = documents_to_read(message.attachments)
     if not documents:
-        raise ExtractionError(f"{path.name}: the e-mail has no PDF or XML attachment")
+        raise ExtractionError(f"{path.name}: the e-mail has no PDF, XML or scanned page attached")
     for attachment in documents:
         yield attachment.filename, attachment.data
 

@@ -28,7 +28,7 @@ from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import LlmContact, ask, document_reader, load_prompt
 from agent.mail.bounce import is_from_mail_system
-from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, parse_message
+from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, documents_to_read, parse_message
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
@@ -74,7 +74,7 @@ def classify(runtime: Runtime, inbound_id: int) -> str:
         return "auto_reply"
     if sender_refusal(runtime, message):
         return "not_allowed"
-    if any(a.is_document or a.is_winmail for a in message.attachments):
+    if any(a.is_document or a.is_winmail or a.is_page_image for a in message.attachments):
         return "documents"
     return "other"
 
@@ -160,6 +160,7 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
         company_names=tuple(settings.company.all_names()), today=now.date(), llm=llm_document_reader(runtime)
     )
     ids: list[int] = []
+    to_read = [id(a) for a in documents_to_read(message.attachments)]
     for attachment in message.attachments:
         with session_scope(runtime.engine) as session:
             document = _document_row(session, runtime, inbound_id, attachment)
@@ -171,7 +172,7 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
                 document.error = (
                     "winmail.dat (Outlook rich text) is not supported: please forward the PDF itself"
                 )
-            elif not attachment.is_document:
+            elif id(attachment) not in to_read:
                 document.status, document.error = DocumentStatus.UNSUPPORTED, "not a PDF or e-invoice XML"
             else:
                 _extract_one(session, runtime, document, attachment, message, options, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -83,8 +84,9 @@ def make_email(
         message[name] = value
     message.set_content(body)
     for name, data in files or []:
-        subtype = "xml" if name.endswith(".xml") else "pdf"
-        message.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+        kind = {"xml": "application/xml", "png": "image/png", "jpg": "image/jpeg"}.get(name.rsplit(".")[-1])
+        maintype, subtype = (kind or "application/pdf").split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes()
 
 
@@ -112,6 +114,20 @@ def dovecot() -> Iterator[DovecotServer]:
         pytest.skip(f"Dovecot not available here: {error}")
     yield server
     server.remove()
+
+
+@pytest.fixture(scope="session")
+def ocr() -> None:
+    """Debian's tesseract (with our seven languages) and pdftoppm. Skipped where they are not installed,
+    unless RELANCE_REQUIRE_OCR=1 (CI, where scripts/test installs them)."""
+    from agent.documents.ocr import LANGUAGES, installed_languages
+
+    missing = [code for code in LANGUAGES if code not in installed_languages()]
+    missing += [] if shutil.which("pdftoppm") else ["pdftoppm"]
+    if missing:
+        if os.environ.get("RELANCE_REQUIRE_OCR") == "1":
+            raise RuntimeError(f"OCR tools missing: {missing}")
+        pytest.skip(f"OCR tools missing here: {missing}")
 
 
 @pytest.fixture

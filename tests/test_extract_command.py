@@ -55,19 +55,6 @@ def test_files_and_an_email_in_one_call(tmp_path: Path) -> None:
     assert "cannot be read" in records[3]["error"]
 
 
-def test_an_image_without_ocr_is_a_clear_error(tmp_path: Path) -> None:
-    photo = tmp_path / "photo.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)
-    code, records = extract(str(photo))
-    assert code == 1 and records == [
-        {
-            "file": str(photo),
-            "status": "error",
-            "error": "photo.jpg is an image: reading images needs OCR, which is not available yet",
-        }
-    ]
-
-
 def test_llm_without_an_endpoint_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["extract", "--llm", str(tmp_path / "x.pdf")], env={"RELANCE_CONFIG": ""})
     assert result.exit_code == 2 and "needs an endpoint" in result.output

@@ -2,8 +2,9 @@
 
 Order of trust: e-invoice XML (bare, or embedded in the PDF), then the PDF's text layer read by the
 deterministic extractor; when an LLM is configured it reads the same text, and its answer is kept
-only as far as it agrees with the extractor (`llm_reading.cross_check`). Images and scans without a
-text layer need OCR, which is not available yet: they get a clear error and are kept for a person.
+only as far as it agrees with the extractor (`llm_reading.cross_check`). Photos and scans without a
+text layer are read by OCR (`ocr.py`) into the same kind of layout text; what OCR read always goes to a
+person before it drives a reminder, since one misread digit is a wrong amount or date.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from agent.documents import ocr
 from agent.documents.einvoice import NotAnEInvoice, embedded_xml, parse_einvoice
 from agent.documents.llm_reading import cross_check, from_llm
 from agent.documents.schema import ExtractedDocument
@@ -31,6 +33,8 @@ class ExtractionError(Exception):
 LlmReader = Callable[[str], LlmAnswer]  # the document's text in, the model's structured reading out
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+# OCR can misread a digit: nothing it read drives a reminder before a person has looked (threshold 0.8).
+OCR_CONFIDENCE_CAP = 0.75
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
         except NotAnEInvoice as error:
             raise ExtractionError(str(error)) from error
     if data.startswith(IMAGE_SIGNATURES):
-        raise ExtractionError(f"{filename} is an image: reading images needs OCR, which is not available yet")
+        return _read_by_ocr(filename, lambda: [data], options)
     if not data.startswith(b"%PDF"):
         raise ExtractionError(f"{filename} is not a PDF or an e-invoice XML")
     try:
@@ -71,8 +75,29 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
         text = pdf_text(reader)
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise ExtractionError(f"{filename}: the PDF cannot be read ({error})") from error
+    if len(text.strip()) < 20:  # a scan, or text drawn as shapes: read the rendered pages
+        return _read_by_ocr(filename, lambda: ocr.pdf_page_images(data), options)
+    return _read_text(text, options)
+
+
+def _read_by_ocr(
+    filename: str, images: Callable[[], list[bytes]], options: ExtractOptions
+) -> ExtractedDocument:
+    try:
+        text = "\n\n".join(ocr.image_text(image) for image in images())
+    except (ocr.OcrUnavailable, ocr.OcrFailed) as error:
+        raise ExtractionError(f"{filename} has no text layer (a photo or a scan): {error}") from error
     if len(text.strip()) < 20:
-        raise ExtractionError(f"{filename}: the PDF has no text layer (a scan); OCR is not available yet")
+        raise ExtractionError(f"{filename}: OCR found no text on it")
+    document = _read_text(text, options)
+    document.source = "ocr"
+    for field, value in document.confidence.items():
+        document.confidence[field] = min(value, OCR_CONFIDENCE_CAP)
+    document.warnings.append("read by OCR from an image: a person checks it before it drives reminders")
+    return document
+
+
+def _read_text(text: str, options: ExtractOptions) -> ExtractedDocument:
     document = validate(
         extract_from_text(text, company_names=list(options.company_names)), today=options.today
     )

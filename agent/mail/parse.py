@@ -16,6 +16,9 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 DOCUMENT_SUFFIXES = (".pdf", ".xml")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+# A photo or scan of a page weighs far more than a logo or a signature's picture.
+SMALLEST_PAGE_IMAGE = 20_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,16 @@ class Attachment:
             "application/xml",
             "text/xml",
         )
+
+    @property
+    def is_page_image(self) -> bool:
+        """A photo or a scan that may be an invoice (read by OCR), not a logo of the sender's signature."""
+        is_image = self.suffix in IMAGE_SUFFIXES or self.content_type in (
+            "image/png",
+            "image/jpeg",
+            "image/tiff",
+        )
+        return is_image and len(self.data) >= SMALLEST_PAGE_IMAGE
 
     @property
     def is_winmail(self) -> bool:
@@ -83,6 +96,13 @@ def parse_message(raw: bytes, fallback_id: str) -> ParsedMessage:
         headers={k.lower(): str(v) for k, v in message.items()},
         authentication_results=[str(v) for v in message.get_all("Authentication-Results") or []],
     )
+
+
+def documents_to_read(attachments: list[Attachment]) -> list[Attachment]:
+    """The attachments to read as invoices: PDFs and XML; photos and scans (by OCR) only in a message that
+    has neither, since beside a PDF a picture is a logo or a signature, not the invoice."""
+    documents = [a for a in attachments if a.is_document]
+    return documents or [a for a in attachments if a.is_page_image]
 
 
 def _attachments(message: EmailMessage) -> list[Attachment]:
