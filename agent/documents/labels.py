@@ -13,6 +13,8 @@ CREDIT_NOTE_TITLES = (
     r"|nota de cr[ée]dito|factura rectificativa|nota di credito|creditnota|creditfactuur"
 )
 INVOICE_TITLES = r"facture|invoice|rechnung|factura|fattura|factuur|fatura"
+# A self-billed invoice (the customer writes it): in German also headed "Gutschrift", but an invoice.
+SELF_BILLED = r"selbst\s*ausgestellte\s*rechnung|self-?billed|autofacturation|autofactura|autofattura"
 
 NUMBER = (
     r"(?:facture|affactur[ée]e|avoir|invoice|credit\s*note|rechnung|gutschrift|factura|fattura|factuur|fatura"
@@ -24,9 +26,12 @@ NUMBER = (
 )
 ISSUE_DATE = (
     r"date de (?:la )?facture|date d['’]?(?:[ée]mission|avoir)|date de facturation|invoice date|date of issue"
-    r"|issue date|rechnungsdatum|belegdatum|gutschriftsdatum|fecha(?: de (?:factura|emisi[óo]n))?"
-    r"|data (?:(?:della )?fattura|emissione)|factuurdatum|data (?:da fatura|de emiss[ãa]o)|datum|date"
+    r"|issue date|date issued|rechnungsdatum|belegdatum|gutschriftsdatum|ausstellungsdatum"
+    r"|fecha de (?:factura|emisi[óo]n|expedici[óo]n)|data (?:(?:della )?fattura|(?:di )?emissione)"
+    r"|factuurdatum|data (?:da fatura|de emiss[ãa]o)"
 )
+# Used only when no label above is printed: "Date", "Datum" also head delivery or order dates.
+ISSUE_DATE_WEAK = r"datum|date|fecha|data"
 DUE_DATE = (
     r"date d['’]?[ée]ch[ée]ance|[ée]ch[ée]ance|[àa] payer avant le|payable (?:avant|le|by|until)|due date"
     r"|payment due|due by|due on|f[äa]llig(?:keitsdatum|keit)?(?: am)?|zahlbar bis|zahlungsziel"
@@ -34,34 +39,64 @@ DUE_DATE = (
     r"|data de vencimento|vencimento"
 )
 TOTAL_GROSS = (
-    r"total\s*ttc|montant\s*ttc|total\s*(?:amount|due|incl\.?\s*vat|invoice)"
-    r"|invoice\s*total|grand\s*total|gesamt(?:betrag|summe)?(?:\s*brutto)?|brutto(?:betrag)?|rechnungsbetrag"
-    r"|endbetrag|total\s*factura|importe\s*total|totale\s*(?:fattura|documento)?|totaal(?:\s*incl\.?\s*btw)?"
-    r"|total\s*a\s*pagar|valor\s*total|total"
+    r"total\s*ttc|montant\s*(?:eur\s*)?ttc|net\s*ttc|total\s*(?:amount|incl\.?\s*(?:vat|tax)|invoice|g[ée]n[ée]ral)"
+    r"|invoice\s*(?:total|amount)|grand\s*total|gesamtbetrag\s*brutto|brutto(?:summe|betrag)|rechnungsbetrag"
+    r"|rechnungssumme(?:\s*brutto)?|endbetrag|gesamtsumme|total\s*factura|importe\s*total|total\s*documento"
+    r"|totale\s*(?:fattura|documento)|totaal\s*(?:incl\.?\s*btw|factuur|bedrag)|total\s*(?:a\s*pagar|da\s*fatura)"
+    r"|valor\s*total"
 )
+# Used only when no label above is printed: a bare "Total" may head a table column or a subtotal.
+TOTAL_GROSS_WEAK = r"total|gesamt(?:betrag)?|brutto|totale|totaal"
 TOTAL_NET = (
-    r"total\s*h\.?t\.?|montant\s*h\.?t\.?|sous-?total|subtotal|net\s*amount|total\s*(?:net|excl\.?\s*vat)"
-    r"|nettobetrag|netto(?:summe|betrag)?|summe\s*netto|gesamt\s*netto|base\s*imponible|imponibile"
-    r"|totaal\s*excl\.?\s*btw|subtotaal|valor\s*l[íi]quido"
+    r"total\s*h\.?t\.?|montant\s*h\.?t\.?|total\s*hors\s*taxes?|sous-?total|subtotal|net\s*(?:amount|total)"
+    r"|total\s*(?:net|excl\.?\s*(?:vat|tax)|before\s*tax)|nettobetrag|netto(?:summe|betrag)?|summe\s*netto"
+    r"|gesamt\s*netto|rechnungssumme\s*ohne\s*ust\.?|base\s*imponible|imponibile|totale\s*imponibile"
+    r"|totaal\s*excl\.?\s*btw|subtotaal|valor\s*l[íi]quido|total\s*il[íi]quido"
 )
 TOTAL_TAX = (
-    r"total\s*tva|montant\s*tva|tva|total\s*vat|vat(?:\s*amount)?|sales\s*tax|tax|mwst\.?|ust\.?"
-    r"|mehrwertsteuer|umsatzsteuer|iva|btw"
+    r"total\s*tva|montant\s*(?:de\s*la\s*)?tva|tva|total\s*(?:vat|tax(?:es)?)|tax\s*total|vat(?:\s*amount)?"
+    r"|sales\s*tax|tax(?:\s*amount)?|mwst\.?|ust\.?|mehrwertsteuer|umsatzsteuer|steuerbetrag|iva|btw"
+    r"|totale\s*iva|cuota\s*iva"
 )
 AMOUNT_DUE = (
-    r"reste\s*[àa]\s*payer|solde\s*d[ûu]|montant\s*d[ûu]|net\s*[àa]\s*payer|amount\s*due|balance\s*due"
-    r"|total\s*due|zahlbetrag|zu\s*zahlen(?:der betrag)?|offener\s*betrag|importe\s*a\s*pagar"
-    r"|importo\s*dovuto|netto\s*a\s*pagare|te\s*betalen|valor\s*a\s*pagar"
+    r"reste\s*[àa]\s*payer|(?:somme|montant\s*total|total)\s*[àa]\s*payer|solde\s*(?:d[ûu]|[àa]\s*payer)|montant\s*(?:d[ûu]|[àa]\s*payer)|net\s*[àa]\s*payer"
+    r"|restant\s*d[ûu]|amount\s*(?:due|payable|to\s*pay)|balance\s*(?:due|to\s*pay)?|total\s*due|residual"
+    r"|zahlbetrag|zu\s*zahlen(?:der betrag)?|offener\s*betrag|restbetrag|importe\s*a\s*pagar"
+    r"|total\s*a\s*pagar"
+    r"|importo\s*(?:dovuto|da\s*pagare)|netto\s*a\s*pagare|te\s*betalen|valor\s*a\s*pagar"
 )
-PREPAID = r"acompte|d[ée]j[àa] (?:pay[ée]|r[ée]gl[ée])|prepaid|deposit|already paid|anzahlung|bereits bezahlt"
+PREPAID = (
+    r"acompte(?:\s*(?:vers[ée]|re[çc]u|pay[ée]|r[ée]gl[ée]))?|d[ée]j[àa] (?:pay[ée]|r[ée]gl[ée])|prepaid"
+    r"|(?:deposit|advance)(?:\s*(?:paid|received))?|already paid"
+    r"|(?:erhaltene\s*)?anzahlung(?:en)?(?:\s*erhalten)?"
+    r"|bereits bezahlt|anticipo(?:\s*pagado)?|acconto(?:\s*versato)?|aanbetaling|adiantamento"
+)
 CUSTOMER_BLOCK = (
     r"factur[ée] [àa]|adresse (?:du|de) client|adresse de facturation|destinataire|acheteur|client"
     r"|k[äa]ufer(?:\s*/\s*leistungsempf[äa]nger)?|leistungsempf[äa]nger|buyer|bill(?:ed)?\s*to"
     r"|invoice\s*to|sold\s*to|customer|rechnungs(?:empf[äa]nger|adresse)|kunde|cliente|facturar a"
     r"|klant|factuuradres|faturar a"
 )
+DELIVERY_BLOCK = (
+    r"adresse de livraison|livr[ée] [àa]|delivery address|ship(?:ped)?\s*to|deliver(?:ed)?\s*to|lieferadresse"
+    r"|lieferanschrift|(?:abweichender\s*)?warenempf[äa]nger|direcci[óo]n de (?:entrega|env[íi]o)"
+    r"|indirizzo di (?:consegna|spedizione)|afleveradres|leveringsadres|morada de entrega"
+)
 SUPPLIER_HINTS = (
-    r"vendeur|fournisseur|seller|supplier|from|lieferant|verk[äa]ufer|proveedor|fornitore|leverancier"
+    r"vendeur|fournisseur|seller|supplier|lieferant|verk[äa]ufer|proveedor|fornitore|leverancier"
+    r"|(?:abweichender\s*)?zahlungsempf[äa]nger"
+)
+VAT_LABEL = (
+    r"\b(?:tva|vat|mwst|iva|btw|nif|cif|uid|nipc|p\.?\s*iva|partita\s*iva)\b|\bust\.?\s*-?\s*id"
+    r"|umsatzsteuer-?id"
+)
+CUSTOMER_VAT = (
+    r"n[°º]\s*(?:de\s*)?tva\s*(?:intracommunautaire\s*)?(?:du\s*)?(?:client|acheteur)|tva\s*client"
+    r"|votre\s*n[°º]\s*(?:de\s*)?tva|(?:customer|buyer|client)(?:'s)?\s*vat(?:\s*(?:number|no\.?|id|reg\.?))?"
+    r"|vat\s*(?:number|no\.?|id)\s*(?:of\s*the\s*)?(?:customer|buyer)|ihre\s*ust-?id(?:-?nr)?\.?"
+    r"|ust-?id(?:-?nr)?\.?\s*(?:des\s*)?(?:kunden|k[äa]ufers|leistungsempf[äa]ngers)|kunden-?ust-?id(?:-?nr)?\.?"
+    r"|nif\s*(?:del\s*)?cliente|(?:p\.?\s*iva|partita\s*iva)\s*(?:del\s*)?cliente|btw-?nummer\s*(?:van\s*de\s*)?klant"
+    r"|nif\s*do\s*cliente"
 )
 REFERENCED_INVOICE = (
     r"(?:sur|relative [àa]|concernant|r[ée]f[ée]rence)\s*(?:la\s*)?facture(?:\s*n[°ºo])?|facture d['’]origine"
@@ -108,7 +143,13 @@ COUNTRY_NAMES = {
 TITLE_WORD = r"\w*(?:rechnung|gutschrift)\b|\b(?:facture|avoir|invoice|factura|fattura|factuur|fatura)\b"
 NUMBER_MARKER = r"(?<![\w])(?:nr\.?|n[°º]|no\.|#|number|nummer|num[ée]ro)\s*[:.]?\s*"
 # Lines that open an address block but are not the company's name.
-PERSON_LINE = r"^(?:contact|attn|attention|[àa] l['’]attention|z\.\s*hd\.?|c/o)\b"
+PERSON_LINE = r"^(?:attn|attention|[àa] l['’]attention|z\.\s*hd\.?|c/o)\b|\bcontact\b|ansprechpartner"
+# A customer number heading a block ("Nummer: 16259", "Kunden-Nr.: 4711") is not the customer's name.
+NUMBER_FIELD = (
+    r"^(?:nummer|number|no\.|kunden-?nr\.?|kundennummer|customer\s*(?:no\.?|number|id)|client\s*(?:no\.?|number|id)"
+    r"|n[°º]\s*(?:de\s*)?client)\s*:"
+)
+ADDRESS_PREFIX = r"^(?:anschrift|adresse|address|direcci[óo]n|indirizzo|adres|morada)\s*:\s*"
 FIELD_PREFIX = r"^(?:name|nom|raison sociale|firma|company|soci[ée]t[ée])\s*:\s*"
 SALUTATION = (
     r"^(?:herrn?|frau|firma|m\.|mme|mlle|monsieur|madame|mr\.?|mrs\.?|ms\.?|sr\.|sra\.|sig\.(?:ra)?"

@@ -87,12 +87,27 @@ MONTHS_FOLDED = {_fold(name): number for name, number in MONTHS.items()}
 _MONTH_ALTERNATION = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 DATE_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}"
-    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
+    r"(?<![\w.\-/])\d{4}-\d{2}-\d{2}(?![\d\-/])"  # not inside a reference such as "01.234.567.8-2018-1"
+    r"|(?<![\w.\-/])\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d|[.\-/]\d)"
     rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH_ALTERNATION})\.?,?\s+(?:de\s+)?\d{{4}}"
-    rf"|(?:{_MONTH_ALTERNATION})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|(?:{_MONTH_ALTERNATION})\.?\s+\d{{1,2}}\s?,?\s+\d{{4}}"
 )
 DATE_RE = re.compile(DATE_PATTERN, re.IGNORECASE)
+
+
+NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})[./-](\d{1,2})[./-](?:\d{4}|\d{2})(?![\d.])")
+
+
+def month_first_order(text: str, *, default: bool) -> bool:
+    """Whether this document prints numeric dates month first (US), told by its own dates: one with a
+    first part over 12 ("17/11/2017") settles day first, one with a second part over 12 ("11/17/2017")
+    settles month first. `default` (from the language and currency) when no date settles it."""
+    day_first = month_first = False
+    for match in NUMERIC_DATE.finditer(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        day_first |= 12 < first <= 31 and second <= 12
+        month_first |= 12 < second <= 31 and first <= 12
+    return month_first if day_first != month_first else default
 
 
 def parse_date(text: str, month_first: bool = False) -> date | None:
@@ -120,8 +135,34 @@ def parse_date(text: str, month_first: bool = False) -> date | None:
     return None
 
 
-CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "$": "USD", "CHF": "CHF", "Fr.": "CHF", "zł": "PLN", "kr": "SEK"}
-ISO_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK")
+CURRENCY_SYMBOLS = {
+    "€": "EUR",
+    "£": "GBP",
+    "$": "USD",
+    "CHF": "CHF",
+    "Fr.": "CHF",
+    "zł": "PLN",
+    "kr": "SEK",
+    "₹": "INR",
+    "¥": "JPY",
+}
+ISO_CURRENCIES = (
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "CAD",
+    "AUD",
+    "JPY",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "INR",
+    "HUF",
+    "RON",
+)
 
 
 def find_currency(text: str) -> str | None:

@@ -14,15 +14,28 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from agent.documents import labels
-from agent.documents.parsing import AMOUNT_RE, DATE_RE, find_currency, parse_amount, parse_date
-from agent.documents.schema import ExtractedDocument, Party
-from agent.documents.vat import country_of, is_valid_vat
+from agent.documents.parsing import (
+    AMOUNT_RE,
+    DATE_RE,
+    ISO_CURRENCIES,
+    find_currency,
+    month_first_order,
+    parse_amount,
+    parse_date,
+)
+from agent.documents.parties import GAP, cell_label_re, read_parties
+from agent.documents.schema import ExtractedDocument
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-VAT_CANDIDATE = re.compile(r"\b(?:[A-Z]{2}|CHE)[ -]?(?:[0-9A-Z][ .-]?){8,13}\b")
-GAP = re.compile(r"\s{3,}")
 LABEL_CONFIDENCE, BELOW_CONFIDENCE, GUESS_CONFIDENCE = 0.95, 0.85, 0.5
+# What may stand between a strict label and its value: a currency, a colon, a filler word ("Date de
+# facture le 2 mars", "Steuerbetrag in EUR"). Anything else means the label is part of another one
+# ("Gesamtbetrag der Abschläge", "Date de facture associée").
+LABEL_FILLER = re.compile(
+    rf"\b(?:{'|'.join(ISO_CURRENCIES)}|in|en|le|la|du|vom|am|del|de|of|the|on|for|this|{labels.INVOICE_TITLES})\b"
+    r"|[€$£:.()\[\]%/#\s]",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -36,17 +49,9 @@ def _label_re(vocabulary: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])(?:{vocabulary})(?![\w])\s*[:.]?", re.IGNORECASE)
 
 
-def _column_slice(line: str, start: int) -> str:
-    """The text of `line` in the column that begins near `start`, up to the next wide gap."""
-    if start >= len(line):
-        return ""
-    begin = max(0, start - 2)
-    while begin > 0 and line[begin - 1] != " ":  # do not cut a word that starts a little to the left
-        begin -= 1
-    segment = line[begin:]
-    gap = GAP.search(segment.strip() and segment.lstrip())
-    stripped = segment.lstrip()
-    return stripped[: gap.start()] if gap else stripped
+def _tail_is_filler(line: str, end: int) -> bool:
+    tail = re.split(r"\s{3,}|(?=[\d\-\u2212])", line[end:], maxsplit=1)[0]
+    return not LABEL_FILLER.sub("", tail)
 
 
 IDENTIFIER_PREFIX = re.compile(r"(?:\b[A-Z]{2}|[A-Z]{2}\s|[#№°:/])\s?$")
@@ -70,13 +75,24 @@ def _first_value(value_re: re.Pattern[str], cell: str) -> str | None:
 
 
 def find_after_label(
-    lines: list[str], vocabulary: str, value_re: re.Pattern[str], *, below: int = 2, last: bool = False
+    lines: list[str],
+    vocabulary: str,
+    value_re: re.Pattern[str],
+    *,
+    below: int = 2,
+    last: bool = False,
+    strict: bool = False,
 ) -> Found | None:
-    """The value right of a label on its line (same column), else in the lines just below it."""
-    label_re = _label_re(vocabulary)
+    """The value right of a label on its line (same column), else in the lines just below it.
+
+    `strict`: the label must open a cell and (for amounts and dates) be followed only by filler up to
+    its value, so that "Total" does not match "Total HT" nor "Gesamtbetrag" "Gesamtbetrag der Abschläge"."""
+    label_re = cell_label_re(vocabulary) if strict else _label_re(vocabulary)
     hits: list[Found] = []
     for index, line in enumerate(lines):
         for label in label_re.finditer(line):
+            if strict and value_re is not NUMBER_VALUE and not _tail_is_filler(line, label.end()):
+                continue  # (a number may begin with letters: no tail to check)
             rest = line[label.end() :]
             right = GAP.split(rest.strip(), maxsplit=2)
             # The value belongs to the label if it is in the next cell (a tabular layout allows one gap).
@@ -89,9 +105,8 @@ def find_after_label(
                 # The next lines that have text in the label's column; lines blank there do not count
                 # (the other column of a two-column layout may run on beside the label).
                 window = range(index + 1, min(len(lines), index + 4 * below + 1))
-                cells = [
-                    (n, cell) for n in window if (cell := _column_slice(lines[n], label.start()).strip())
-                ]
+                span = (label.start(), label.end())
+                cells = [(n, cell) for n in window if (cell := cell_under(lines[n], *span))]
                 for number, cell in cells[:below]:
                     value = _first_value(value_re, cell)
                     if value:
@@ -102,6 +117,20 @@ def find_after_label(
     return hits[-1] if hits else None
 
 
+CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
+
+
+def cell_under(line: str, start: int, end: int) -> str:
+    """The cell of `line` that stands under a label spanning [start, end): one overlapping the label's
+    columns (a date right-aligned under its header), else the first one to its right (a table whose
+    values drift right of their headers)."""
+    cells = list(CELL.finditer(line))
+    for cell in cells:
+        if cell.start() < end + 2 and cell.end() > start - 4:  # layout text drifts a column or two
+            return cell.group(0)
+    return next((cell.group(0) for cell in cells if cell.start() >= start), "")
+
+
 def detect_language(text: str) -> str | None:
     lowered = text.lower()
     scores = {lang: len(re.findall(pattern, lowered)) for lang, pattern in labels.LANGUAGE_WORDS.items()}
@@ -110,7 +139,9 @@ def detect_language(text: str) -> str | None:
 
 
 def detect_type(lines: list[str]) -> tuple[str, float]:
-    head = "\n".join(lines[:25]).lower()
+    head = "\n".join(lines[:25])
+    if re.search(labels.SELF_BILLED, head, re.IGNORECASE):
+        return "invoice", 0.9  # a self-billed invoice, even when headed "Gutschrift"
     if re.search(rf"(?<![\w])(?:{labels.CREDIT_NOTE_TITLES})(?![\w])", head, re.IGNORECASE):
         return "credit_note", 0.9
     if re.search(rf"(?<![\w])(?:{labels.INVOICE_TITLES})(?![\w])", head, re.IGNORECASE):
@@ -120,6 +151,10 @@ def detect_type(lines: list[str]) -> tuple[str, float]:
 
 def _amount_value(found: Found | None) -> Decimal | None:
     return abs(amount) if found and (amount := parse_amount(found.value)) is not None else None
+
+
+def _is_negative(found: Found | None) -> bool:
+    return bool(found and (amount := parse_amount(found.value)) is not None and amount < 0)
 
 
 def _due_from_terms(text: str, issue: date | None) -> date | None:
@@ -136,92 +171,63 @@ def _due_from_terms(text: str, issue: date | None) -> date | None:
     return due
 
 
-def find_vat_ids(text: str) -> list[tuple[str, int]]:
-    """Valid VAT ids (checksum verified by python-stdnum) with the line they stand on."""
-    found: list[tuple[str, int]] = []
-    for index, line in enumerate(text.splitlines()):
-        for match in VAT_CANDIDATE.finditer(line.upper()):
-            compact = re.sub(r"[ .-]", "", match.group(0))
-            if is_valid_vat(compact) and compact not in (v for v, _ in found):
-                found.append((compact, index))
-    return found
+def _title_lines(lines: list[str]) -> list[tuple[int, str, re.Match[str]]]:
+    """Lines near the top that name the document ("Facture", "Handelsrechnung (380)"), with that word."""
+    # The title opens a cell: "facture" in "N° de facture associée" is a reference, not the title.
+    title = re.compile(rf"(?:^\s*|(?<=\s\s))(?:{labels.TITLE_WORD})", re.IGNORECASE)
+    return [(index, line, found) for index, line in enumerate(lines[:30]) if (found := title.search(line))]
 
 
 def number_on_title_line(lines: list[str]) -> Found | None:
-    """'Handelsrechnung (380)  30.10.2019  Nr. TX-471102': a number marker on the line that names the
-    document, near the top. Used when no number label matched."""
-    title = re.compile(labels.TITLE_WORD, re.IGNORECASE)
+    """'Handelsrechnung (380)  30.10.2019  Nr. TX-471102', 'Facture FA-2017-0010': a number marker on the
+    line that names the document, or a number right after the title word. Used when no label matched."""
     marker = re.compile(labels.NUMBER_MARKER, re.IGNORECASE)
-    for index, line in enumerate(lines[:30]):
-        if not title.search(line):
-            continue
+    for index, line, title in _title_lines(lines):
         for found in marker.finditer(line):
             value = NUMBER_VALUE.match(line[found.end() :])
             if value and not DATE_RE.fullmatch(value.group(0)):
                 return Found(value.group(0), index, 0.8)
+        right_after = re.match(r"\s?([A-Z0-9][\w\-/.]*\d[\w\-/.]*)(?:\s{2,}|$)", line[title.end() :], re.I)
+        if right_after and not DATE_RE.fullmatch(right_after.group(1)):
+            return Found(right_after.group(1), index, 0.8)
     return None
 
 
-def customer_block(lines: list[str]) -> tuple[list[str], int] | None:
-    """The lines of the addressee block under a 'Bill to' / 'Client' / 'Kunde' label, in its column."""
-    label_re = _label_re(labels.CUSTOMER_BLOCK)
-    for index, line in enumerate(lines):
-        label = label_re.search(line)
-        if not label:
-            continue
-        block: list[str] = []
-        same_line = GAP.split(line[label.end() :].strip(), maxsplit=1)[0].strip(" :")
-        if same_line and not NUMBER_VALUE.fullmatch(same_line):
-            block.append(same_line)
-        for following in lines[index + 1 : index + 8]:
-            cell = _column_slice(following, label.start()).strip()
-            if cell.endswith(":"):  # a field label ("Name:") whose value stands in the next column
-                rest = following[following.find(cell) + len(cell) :].strip()
-                cell = f"{cell} {GAP.split(rest, maxsplit=1)[0]}".strip() if rest else cell
-            if not cell:
-                if block:
-                    break
-                continue
-            block.append(cell)
-        block = _name_first(block)
-        if block:
-            return block, index
+def date_on_title_line(lines: list[str]) -> Found | None:
+    """'Teilrechnung Bau (875)  Nr. 210111  vom  30.05.2026': the date printed with the title."""
+    for index, line, title in _title_lines(lines):
+        if date := DATE_RE.search(line, title.end()):
+            return Found(date.group(0), index, 0.85)
+        # "Rechnung Nr. 4711 vom" with the date wrapped onto the next line
+        wrapped = index + 1 < len(lines) and re.search(r"\b(?:vom|du|of|dated|del|van|de)$", line, re.I)
+        if wrapped and (date := DATE_RE.match(lines[index + 1].strip())):
+            return Found(date.group(0), index + 1, 0.85)
     return None
 
 
-def _name_first(block: list[str]) -> list[str]:
-    """Put the name first: a labelled name field anywhere in the block ("Name: X") wins; otherwise drop
-    a contact-person line that opens the block, and join a lone salutation ("Herrn") to the name."""
-    field = re.compile(labels.FIELD_PREFIX, re.IGNORECASE)
-    for index, line in enumerate(block):
-        if field.match(line) and field.sub("", line).strip():
-            return [field.sub("", line).strip(), *block[:index], *block[index + 1 :]]
-    person = re.compile(labels.PERSON_LINE, re.IGNORECASE)
-    while block and person.match(block[0]):
-        block = block[1:]
-    if len(block) > 1 and re.match(labels.SALUTATION, block[0].strip(), re.IGNORECASE):
-        block = [f"{block[0].strip()} {block[1].strip()}", *block[2:]]
-    return [line for line in block if line]
-
-
-def _party_from_block(block: list[str]) -> Party:
-    emails = [m.group(0) for line in block for m in EMAIL.finditer(line)]
-    address_lines = [
-        line
-        for line in block[1:]
-        if not EMAIL.search(line) and not re.search(r"t[ée]l|phone|contact", line, re.I)
-    ]
-    country = None
-    for code, pattern in labels.COUNTRY_NAMES.items():
-        if any(re.search(pattern, line, re.IGNORECASE) for line in block):
-            country = code
-            break
-    return Party(
-        name=block[0],
-        address=", ".join(address_lines[:4]) or None,
-        country=country,
-        email=emails[0] if emails else None,
+def find_issue_date(lines: list[str]) -> Found | None:
+    """An issue-date label; else the date on the title line; else a bare "Date"/"Datum" label."""
+    return (
+        find_after_label(lines, labels.ISSUE_DATE, DATE_RE, strict=True)
+        or date_on_title_line(lines)
+        or find_after_label(lines, labels.ISSUE_DATE_WEAK, DATE_RE, strict=True)
     )
+
+
+def find_totals(lines: list[str]) -> dict[str, Found | None]:
+    """The labelled totals. They stand at the end: the last labelled value wins over a table header's
+    ("Montant HT"). A specific gross label ("Total TTC", "Bruttosumme") wins over a bare "Total"."""
+
+    def last(vocabulary: str, below: int = 1) -> Found | None:
+        return find_after_label(lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True)
+
+    return {
+        "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
+        "net": last(labels.TOTAL_NET),
+        "tax": last(labels.TOTAL_TAX),
+        "due": last(labels.AMOUNT_DUE),
+        "prepaid": last(labels.PREPAID, below=0),
+    }
 
 
 def extract_from_text(text: str, *, company_names: list[str] | None = None) -> ExtractedDocument:
@@ -231,10 +237,16 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     language = detect_language(text)
     document_type, confidence["document_type"] = detect_type(lines)
 
-    number = find_after_label(lines, labels.NUMBER, NUMBER_VALUE) or number_on_title_line(lines)
-    issue = find_after_label(lines, labels.ISSUE_DATE, DATE_RE)
-    due = find_after_label(lines, labels.DUE_DATE, DATE_RE)
-    month_first = language == "en" and "$" in text
+    # A label that opens a cell, then the title line, and only then a label inside a sentence
+    # ("... bitte Ihre Belegnummer 2018092011804 angeben" is not the title's "Nr. E2018092011804").
+    number = (
+        find_after_label(lines, labels.NUMBER, NUMBER_VALUE, strict=True)
+        or number_on_title_line(lines)
+        or find_after_label(lines, labels.NUMBER, NUMBER_VALUE)
+    )
+    issue = find_issue_date(lines)
+    due = find_after_label(lines, labels.DUE_DATE, DATE_RE, strict=True)
+    month_first = month_first_order(text, default=language == "en" and "$" in text)
     issue_date = parse_date(issue.value, month_first) if issue else None
     if issue_date is None:
         first_date = next((m.group(0) for line in lines for m in DATE_RE.finditer(line)), None)
@@ -253,27 +265,26 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
             confidence["due_date"] = 0.85
             warnings.append("due date computed from the payment terms")
 
-    gross_found = find_after_label(lines, labels.TOTAL_GROSS, AMOUNT_RE, below=1, last=True)
-    # Totals stand at the end: the last labelled value wins over a table header's ("Montant HT").
-    net_found = find_after_label(lines, labels.TOTAL_NET, AMOUNT_RE, below=1, last=True)
-    tax_found = find_after_label(lines, labels.TOTAL_TAX, AMOUNT_RE, below=1, last=True)
-    due_found = find_after_label(lines, labels.AMOUNT_DUE, AMOUNT_RE, below=1, last=True)
-    gross, net, tax = _amount_value(gross_found), _amount_value(net_found), _amount_value(tax_found)
-    amount_due = _amount_value(due_found)
+    totals = find_totals(lines)
+    gross, net, tax = (_amount_value(totals[k]) for k in ("gross", "net", "tax"))
+    amount_due = _amount_value(totals["due"])
     # A mismatch of net + tax and gross is left as printed: validation lowers the confidence and the
     # document goes to a person. "Correcting" the gross from a misread tax would invent an amount.
     if gross is None and net is not None and tax is not None:
         gross = net + tax
         warnings.append("gross computed as net + tax")
     if gross is not None:
-        confidence["total_gross"] = gross_found.confidence if gross_found else 0.7
+        confidence["total_gross"] = totals["gross"].confidence if totals["gross"] else 0.7
+    if _is_negative(totals["gross"]) and document_type == "invoice":
+        document_type = "credit_note"  # a negative invoice is a credit; amounts are kept positive
+        warnings.append("the total is negative: read as a credit note")
     if amount_due is None:
-        prepaid = _amount_value(find_after_label(lines, labels.PREPAID, AMOUNT_RE, below=0))
+        prepaid = _amount_value(totals["prepaid"])
         amount_due = gross - prepaid if gross is not None and prepaid else gross
         if amount_due is not None:
             confidence["amount_due"] = confidence.get("total_gross", 0.0)
     else:
-        confidence["amount_due"] = due_found.confidence if due_found else 0.0
+        confidence["amount_due"] = totals["due"].confidence if totals["due"] else 0.0
 
     currency = find_currency(text)
     if currency:
@@ -281,24 +292,13 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     if number:
         confidence["number"] = number.confidence
 
-    block = customer_block(lines)
-    customer = _party_from_block(block[0]) if block else Party()
-    if block:
-        confidence["customer_name"] = 0.9
+    customer, supplier, name_confidence = read_parties(lines, text)
+    if name_confidence is not None:
+        confidence["customer_name"] = name_confidence
     own = [name.lower() for name in company_names or []]
     if customer.name and any(name and name in customer.name.lower() for name in own):
         warnings.append("the customer block names our own company")
         confidence["customer_name"] = 0.2
-    vat_ids = find_vat_ids(text)
-    supplier = Party()
-    if vat_ids:
-        block_lines = range(block[1], block[1] + 10) if block else range(0)
-        in_block = [vat for vat, line in vat_ids if line in block_lines]
-        customer.vat_id = in_block[0] if in_block else None
-        others = [vat for vat, _ in vat_ids if vat != customer.vat_id]
-        supplier.vat_id = others[0] if others else None
-    if customer.vat_id and not customer.country:
-        customer.country = country_of(customer.vat_id)
 
     referenced = find_after_label(lines, labels.REFERENCED_INVOICE, NUMBER_VALUE)
     return ExtractedDocument(

@@ -1,0 +1,190 @@
+"""Who is who on a printed invoice: the customer's block (name, address, country, e-mail, VAT id) and the
+supplier's VAT id, read from pypdf's layout text without a template.
+
+A block is found under its label ("Bill to", "Client", "Kunde"...) and read in the label's column, since
+the supplier's own block usually runs on beside it. A label counts only where it opens a cell: "Client"
+in "N° TVA client" or "Kunde" in "Bestellung Nr. Kunde:" is part of another label, not a block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.documents import labels
+from agent.documents.schema import Party
+from agent.documents.vat import compact, country_of, is_valid_vat
+
+GAP = re.compile(r"\s{3,}")
+CELL_START = r"(?:^\s*|(?<=\s\s))"  # a label opens a cell: at the line's start or after a column gap
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+VAT_CANDIDATE = re.compile(r"\b(?:[A-Z]{2}|CHE)[ -]?(?:[0-9A-Z][ .-]?){8,13}\b")
+VAT_LABEL = re.compile(labels.VAT_LABEL, re.IGNORECASE)
+LABELLED_BLOCK, DELIVERY_BLOCK = 0.9, 0.7  # a delivery address names the customer less surely
+BLOCK_DEPTH, VAT_DEPTH = 8, 20  # lines read under a block's label; lines searched for its VAT id
+
+
+def cell_label_re(vocabulary: str) -> re.Pattern[str]:
+    return re.compile(rf"{CELL_START}(?:{vocabulary})(?![\w])", re.IGNORECASE)
+
+
+@dataclass
+class Block:
+    lines: list[str]
+    row: int  # the label's line
+    column: int  # the label's column
+    confidence: float
+
+
+def column_slice(line: str, start: int) -> str:
+    """The text of `line` in the column that begins near `start`, up to the next wide gap."""
+    if start >= len(line):
+        return ""
+    begin = max(0, start - 2)
+    while begin > 0 and line[begin - 1] != " ":  # do not cut a word that starts a little to the left
+        begin -= 1
+    segment = line[begin:].lstrip()
+    gap = GAP.search(segment)
+    return segment[: gap.start()] if gap else segment
+
+
+def cell_at(line: str, column: int) -> str:
+    """The cell in a column; a field label ("Name:") takes its value from the next column."""
+    cell = column_slice(line, column).strip()
+    if cell.endswith(":"):
+        rest = line[line.find(cell) + len(cell) :].strip()
+        cell = f"{cell} {GAP.split(rest, maxsplit=1)[0]}".strip() if rest else cell
+    return cell
+
+
+def customer_block(lines: list[str]) -> Block | None:
+    """The addressee block under a customer label; else a delivery address, which names the customer
+    too but less surely (the goods may go to a third party)."""
+    for vocabulary, confidence in (
+        (labels.CUSTOMER_BLOCK, LABELLED_BLOCK),
+        (labels.DELIVERY_BLOCK, DELIVERY_BLOCK),
+    ):
+        label_re = cell_label_re(vocabulary)
+        for index, line in enumerate(lines):
+            for label in label_re.finditer(line):
+                tail = GAP.split(line[label.end() :], maxsplit=1)[0] if line[label.end() :].strip() else ""
+                if tail.strip() and not tail.lstrip().startswith(":"):
+                    continue  # "Client Reference", "Kunde seit": another label that starts alike
+                block = _read_block(lines, index, label.start(), label.end())
+                if block:
+                    return Block(block, index, label.start(), confidence)
+    return None
+
+
+def _read_block(lines: list[str], index: int, column: int, label_end: int) -> list[str]:
+    block: list[str] = []
+    same_line = GAP.split(lines[index][label_end:].strip(" :"), maxsplit=1)[0].strip()
+    if same_line and not re.fullmatch(r"[\w\-/.]*\d[\w\-/.]*", same_line):  # not a customer number
+        block.append(same_line)
+    for following in lines[index + 1 : index + BLOCK_DEPTH]:
+        cell = cell_at(following, column)
+        if not cell:
+            if block:
+                break
+            continue
+        if cell_label_re(labels.DELIVERY_BLOCK + "|" + labels.SUPPLIER_HINTS).match(cell):
+            break  # the next party's block begins in this column
+        block.append(cell)
+    return _name_first(block)
+
+
+def _name_first(block: list[str]) -> list[str]:
+    """Put the name first: a labelled name field anywhere in the block ("Name: X") wins; otherwise drop
+    contact-person lines that open the block, and join a lone salutation ("Herrn") to the name."""
+    field = re.compile(labels.FIELD_PREFIX, re.IGNORECASE)
+    salutation = re.compile(labels.SALUTATION, re.IGNORECASE)
+    for index, line in enumerate(block):
+        if field.match(line) and (name := field.sub("", line).strip()):
+            if index and salutation.match(block[index - 1].strip()):  # "Herrn" above "Name: Max Muster"
+                return [f"{block[index - 1].strip()} {name}", *block[: index - 1], *block[index + 1 :]]
+            return [name, *block[:index], *block[index + 1 :]]
+    block = [line for line in block if not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)]
+    person = re.compile(labels.PERSON_LINE, re.IGNORECASE)
+    while len(block) > 1 and person.search(block[0]):
+        block = block[1:]
+    if len(block) > 1 and salutation.match(block[0].strip()):
+        block = [f"{block[0].strip()} {block[1].strip()}", *block[2:]]
+    return [line for line in block if line]
+
+
+def party_from_block(block: Block) -> Party:
+    emails = [m.group(0) for line in block.lines for m in EMAIL.finditer(line)]
+    address_lines = [
+        re.sub(labels.ADDRESS_PREFIX, "", line, flags=re.IGNORECASE).strip()
+        for line in block.lines[1:]
+        if not EMAIL.search(line)
+        and not re.search(r"t[ée]l|phone|contact|fax", line, re.I)
+        and not VAT_LABEL.search(line)
+        and not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)
+    ]
+    country = None
+    for code, pattern in labels.COUNTRY_NAMES.items():
+        if any(re.search(pattern, line, re.IGNORECASE) for line in block.lines):
+            country = code
+            break
+    return Party(
+        name=block.lines[0],
+        address=", ".join(address_lines[:4]) or None,
+        country=country,
+        email=emails[0] if emails else None,
+    )
+
+
+def vat_ids_in(cell: str, *, labelled: bool = False) -> list[str]:
+    """VAT ids in a cell: any with a valid checksum, and one printed after a VAT label even when its
+    checksum fails (validation then lowers its confidence and says why; it is what the page says)."""
+    label = VAT_LABEL.search(cell)
+    found = []
+    for match in VAT_CANDIDATE.finditer(cell.upper()):
+        vat = re.sub(r"[ .-]", "", match.group(0))
+        after_label = labelled or (label is not None and label.end() <= match.start())
+        if is_valid_vat(vat) or (after_label and re.search(r"\d{6}", vat)):
+            found.append(vat)
+    return found
+
+
+def customer_vat_id(lines: list[str], block: Block | None) -> str | None:
+    """A VAT id labelled as the customer's ("N° TVA client", "Customer VAT Number"); else the first in the
+    customer block's column, from its label down to the next party's block."""
+    label_re = cell_label_re(labels.CUSTOMER_VAT)
+    for line in lines:
+        for label in label_re.finditer(line):
+            value = GAP.split(line[label.end() :].strip(" :"), maxsplit=1)[0]
+            if found := vat_ids_in(value, labelled=True):
+                return found[0]
+    if block is None:
+        return None
+    stop = cell_label_re(labels.DELIVERY_BLOCK + "|" + labels.SUPPLIER_HINTS)
+    for line in lines[block.row + 1 : block.row + VAT_DEPTH]:
+        cell = cell_at(line, block.column)
+        if stop.match(cell):
+            break
+        if found := vat_ids_in(cell):
+            return found[0]
+    return None
+
+
+def supplier_vat_id(text: str, customer_vat: str | None) -> str | None:
+    """The first valid VAT id that is not the customer's: the supplier prints its own in its header or
+    footer (a legal mention)."""
+    for line in text.splitlines():
+        for vat in vat_ids_in(line):
+            if is_valid_vat(vat) and vat != (customer_vat and compact(customer_vat)):
+                return vat
+    return None
+
+
+def read_parties(lines: list[str], text: str) -> tuple[Party, Party, float | None]:
+    """The customer and the supplier, and the confidence in the customer's name (None when none found)."""
+    block = customer_block(lines)
+    customer = party_from_block(block) if block else Party()
+    customer.vat_id = customer_vat_id(lines, block)
+    if customer.vat_id and not customer.country:
+        customer.country = country_of(customer.vat_id)
+    supplier = Party(vat_id=supplier_vat_id(text, customer.vat_id))
+    return customer, supplier, block.confidence if block else None
