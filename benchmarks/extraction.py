@@ -7,6 +7,7 @@
 - Text path: each Factur-X PDF read with its embedded XML ignored, scored field by field only where
   the manifest says the value is printed on the page (`visible_in_text`), on non-suspect files.
 - Speed: milliseconds per PDF for the text path, in one process (median and 90th percentile).
+- Layout memory: LLM calls a stream of the corpus needs with and without the layouts it learns.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from agent.documents import layouts
 from agent.documents.einvoice import embedded_xml, parse_einvoice
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
@@ -90,6 +92,39 @@ def text_path(corpus: Path) -> dict[str, Any]:
     }
 
 
+def layout_memory(corpus: Path) -> dict[str, Any]:
+    """The corpus as a stream, as the mailbox would bring it: each PDF is read by the text path with the
+    layouts learnt so far; one whose key fields are all where a validated document of its layout had
+    them needs no LLM call. Then, as intake does, its page is checked against its own XML and, when
+    they agree, its layout is learnt. A confirmed document with a wrong key field is counted apart:
+    it is what the memory would cost."""
+    memory: dict[str, dict[str, str]] = {}
+    documents, confirmed, wrong = 0, 0, []
+    for path in sorted((corpus / "einvoices").glob("*.pdf")):
+        data = path.read_bytes()
+        try:
+            reading = extract_document(
+                path.name, data, ExtractOptions(ignore_embedded=True, layouts=memory.get)
+            )
+            trusted = extract_document(path.name, data)
+        except ExtractionError:
+            continue
+        documents += 1
+        if layouts.fully_confirmed(reading):
+            confirmed += 1
+            if not layouts.agrees(reading, trusted):
+                wrong.append(path.name)
+        if reading.source == "text" and reading.layout and layouts.agrees(reading, trusted):
+            memory[reading.layout] = {**memory.get(reading.layout, {}), **reading.provenance}
+    return {
+        "documents": documents,
+        "layouts_learnt": len(memory),
+        "llm_calls_without_memory": documents,
+        "llm_calls_with_memory": documents - confirmed,
+        "confirmed_but_wrong": wrong,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,7 +132,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = {"xml_path": xml_path(args.corpus), "text_path": text_path(args.corpus)}
+    result = {
+        "xml_path": xml_path(args.corpus),
+        "text_path": text_path(args.corpus),
+        "layout_memory": layout_memory(args.corpus),
+    }
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return
@@ -111,6 +150,12 @@ def main() -> None:
     for field, score in text["accuracy"].items():
         if score["scored"]:
             print(f"  {field:16} {score['correct']:4}/{score['scored']:<4} {score['accuracy']:.1%}")
+    memory = result["layout_memory"]
+    print(
+        f"Layout memory ({memory['documents']} PDFs in a stream, {memory['layouts_learnt']} layouts learnt): "
+        f"LLM calls {memory['llm_calls_without_memory']} -> {memory['llm_calls_with_memory']}, "
+        f"{len(memory['confirmed_but_wrong'])} confirmed with a wrong key field"
+    )
 
 
 if __name__ == "__main__":

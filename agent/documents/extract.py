@@ -17,7 +17,7 @@ from datetime import date
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from agent.documents import ocr
+from agent.documents import layouts, ocr
 from agent.documents.einvoice import NotAnEInvoice, embedded_xml, parse_einvoice
 from agent.documents.llm_reading import cross_check, from_llm
 from agent.documents.schema import ExtractedDocument
@@ -31,6 +31,7 @@ class ExtractionError(Exception):
 
 
 LlmReader = Callable[[str], LlmAnswer]  # the document's text in, the model's structured reading out
+LayoutMemory = Callable[[str], dict[str, str] | None]  # a layout's fingerprint in, its validated fields out
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # OCR can misread a digit: nothing it read drives a reminder before a person has looked (threshold 0.8).
@@ -43,6 +44,7 @@ class ExtractOptions:
     company_names: tuple[str, ...] = ()
     today: date | None = None
     llm: LlmReader | None = None
+    layouts: LayoutMemory | None = None
 
 
 def pdf_text(reader: PdfReader) -> str:
@@ -98,11 +100,14 @@ def _read_by_ocr(
 
 
 def _read_text(text: str, options: ExtractOptions) -> ExtractedDocument:
-    document = validate(
-        extract_from_text(text, company_names=list(options.company_names)), today=options.today
-    )
-    if options.llm is None:
-        return document
+    document = extract_from_text(text, company_names=list(options.company_names))
+    document.layout = layouts.fingerprint(document)
+    remembered = options.layouts(document.layout) if options.layouts and document.layout else None
+    if remembered:
+        layouts.apply_memory(document, remembered)
+    document = validate(document, today=options.today)
+    if options.llm is None or layouts.fully_confirmed(document):
+        return document  # a validated layout, every key field where it was: no LLM call
     answer = options.llm(text)
     if not isinstance(answer.value, LlmDocument):
         document.warnings.append(answer.error or "the LLM gave no reading")
@@ -110,6 +115,8 @@ def _read_text(text: str, options: ExtractOptions) -> ExtractedDocument:
         return document
     checked = cross_check(from_llm(answer.value), document)
     checked.llm_usage = answer.usage
+    # Where the text path found each field stays known: an LLM that agrees validates the layout.
+    checked.provenance, checked.layout = document.provenance, document.layout
     return validate(checked, today=options.today)
 
 

@@ -83,7 +83,8 @@ def from_llm(answer: LlmDocument) -> ExtractedDocument:
     return document
 
 
-def _value(document: ExtractedDocument, name: str) -> object:
+def comparable(document: ExtractedDocument, name: str) -> object:
+    """A key field as two readings are compared: numbers without punctuation, names without case."""
     if name == "customer_name":
         name_value = document.customer.name
         return re.sub(r"\W+", " ", name_value).strip().lower() if name_value else None
@@ -96,8 +97,8 @@ def cross_check(llm: ExtractedDocument, text: ExtractedDocument | None) -> Extra
     """The LLM's document, each key field's confidence set by its agreement with the text extractor."""
     merged = llm.model_copy(deep=True)
     for name in CHECKED:
-        mine = _value(llm, name)
-        theirs = _value(text, name) if text is not None else None
+        mine = comparable(llm, name)
+        theirs = comparable(text, name) if text is not None else None
         if mine is not None and theirs is not None:
             if mine == theirs:
                 merged.confidence[name] = AGREED

@@ -34,6 +34,15 @@ class Block:
     row: int  # the label's line
     column: int  # the label's column
     confidence: float
+    how: str  # its label and kind ("adresse du client|block"), for the layout memory
+
+
+@dataclass
+class Parties:
+    customer: Party
+    supplier: Party
+    name_confidence: float | None  # None when no block was found
+    provenance: dict[str, str]
 
 
 def column_slice(line: str, start: int) -> str:
@@ -60,10 +69,11 @@ def cell_at(line: str, column: int) -> str:
 def customer_block(lines: list[str]) -> Block | None:
     """The addressee block under a customer label; else a delivery address, which names the customer
     too but less surely (the goods may go to a third party)."""
-    for vocabulary, confidence in (
-        (labels.CUSTOMER_BLOCK, LABELLED_BLOCK),
-        (labels.DELIVERY_BLOCK, DELIVERY_BLOCK),
-    ):
+    kinds = (
+        (labels.CUSTOMER_BLOCK, LABELLED_BLOCK, "block"),
+        (labels.DELIVERY_BLOCK, DELIVERY_BLOCK, "delivery"),
+    )
+    for vocabulary, confidence, kind in kinds:
         label_re = cell_label_re(vocabulary)
         for index, line in enumerate(lines):
             for label in label_re.finditer(line):
@@ -72,7 +82,8 @@ def customer_block(lines: list[str]) -> Block | None:
                     continue  # "Client Reference", "Kunde seit": another label that starts alike
                 block = _read_block(lines, index, label.start(), label.end())
                 if block:
-                    return Block(block, index, label.start(), confidence)
+                    how = " ".join(re.findall(r"\w+", label.group(0).lower()))
+                    return Block(block, index, label.start(), confidence, f"{how}|{kind}")
     return None
 
 
@@ -148,7 +159,7 @@ def vat_ids_in(cell: str, *, labelled: bool = False) -> list[str]:
     return found
 
 
-def customer_vat_id(lines: list[str], block: Block | None) -> str | None:
+def customer_vat_id(lines: list[str], block: Block | None) -> tuple[str, str] | None:
     """A VAT id labelled as the customer's ("N° TVA client", "Customer VAT Number"); else the first in the
     customer block's column, from its label down to the next party's block."""
     label_re = cell_label_re(labels.CUSTOMER_VAT)
@@ -156,7 +167,7 @@ def customer_vat_id(lines: list[str], block: Block | None) -> str | None:
         for label in label_re.finditer(line):
             value = GAP.split(line[label.end() :].strip(" :"), maxsplit=1)[0]
             if found := vat_ids_in(value, labelled=True):
-                return found[0]
+                return found[0], "customer vat label"
     if block is None:
         return None
     stop = cell_label_re(labels.DELIVERY_BLOCK + "|" + labels.SUPPLIER_HINTS)
@@ -165,7 +176,7 @@ def customer_vat_id(lines: list[str], block: Block | None) -> str | None:
         if stop.match(cell):
             break
         if found := vat_ids_in(cell):
-            return found[0]
+            return found[0], "customer column"
     return None
 
 
@@ -179,12 +190,13 @@ def supplier_vat_id(text: str, customer_vat: str | None) -> str | None:
     return None
 
 
-def read_parties(lines: list[str], text: str) -> tuple[Party, Party, float | None]:
-    """The customer and the supplier, and the confidence in the customer's name (None when none found)."""
+def read_parties(lines: list[str], text: str) -> Parties:
     block = customer_block(lines)
     customer = party_from_block(block) if block else Party()
-    customer.vat_id = customer_vat_id(lines, block)
+    provenance = {"customer_name": block.how} if block else {}
+    if vat := customer_vat_id(lines, block):
+        customer.vat_id, provenance["customer_vat_id"] = vat
     if customer.vat_id and not customer.country:
         customer.country = country_of(customer.vat_id)
     supplier = Party(vat_id=supplier_vat_id(text, customer.vat_id))
-    return customer, supplier, block.confidence if block else None
+    return Parties(customer, supplier, block.confidence if block else None, provenance)

@@ -49,6 +49,13 @@ class ExtractedDocument(BaseModel):
     confidence: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     llm_usage: dict[str, int] = Field(default_factory=dict, description="Tokens, when an LLM read it")
+    provenance: dict[str, str] = Field(
+        default_factory=dict, description="Where the text path found each field: its label and place"
+    )
+    layout: str | None = Field(default=None, description="The layout's fingerprint (layouts.py)")
+    layout_confirmed: list[str] = Field(
+        default_factory=list, description="Fields found where a validated document of this layout had them"
+    )
 
     @property
     def overall_confidence(self) -> float:

@@ -43,6 +43,7 @@ class Found:
     value: str
     line: int
     confidence: float
+    how: str = ""  # the label and the value's place ("total ttc|below"): the layout memory compares it
 
 
 def _label_re(vocabulary: str) -> re.Pattern[str]:
@@ -99,7 +100,7 @@ def find_after_label(
             for cell in right[:2]:
                 value = _first_value(value_re, cell)
                 if value:
-                    hits.append(Found(value, index, LABEL_CONFIDENCE))
+                    hits.append(Found(value, index, LABEL_CONFIDENCE, f"{_words(label.group(0))}|right"))
                     break
             else:
                 # The next lines that have text in the label's column; lines blank there do not count
@@ -110,11 +111,15 @@ def find_after_label(
                 for number, cell in cells[:below]:
                     value = _first_value(value_re, cell)
                     if value:
-                        hits.append(Found(value, number, BELOW_CONFIDENCE))
+                        hits.append(Found(value, number, BELOW_CONFIDENCE, f"{_words(label.group(0))}|below"))
                         break
             if hits and not last:
                 return hits[0]
     return hits[-1] if hits else None
+
+
+def _words(label: str) -> str:
+    return " ".join(re.findall(r"\w+", label.lower()))
 
 
 CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
@@ -186,10 +191,10 @@ def number_on_title_line(lines: list[str]) -> Found | None:
         for found in marker.finditer(line):
             value = NUMBER_VALUE.match(line[found.end() :])
             if value and not DATE_RE.fullmatch(value.group(0)):
-                return Found(value.group(0), index, 0.8)
+                return Found(value.group(0), index, 0.8, "title|marker")
         right_after = re.match(r"\s?([A-Z0-9][\w\-/.]*\d[\w\-/.]*)(?:\s{2,}|$)", line[title.end() :], re.I)
         if right_after and not DATE_RE.fullmatch(right_after.group(1)):
-            return Found(right_after.group(1), index, 0.8)
+            return Found(right_after.group(1), index, 0.8, "title|after")
     return None
 
 
@@ -197,11 +202,11 @@ def date_on_title_line(lines: list[str]) -> Found | None:
     """'Teilrechnung Bau (875)  Nr. 210111  vom  30.05.2026': the date printed with the title."""
     for index, line, title in _title_lines(lines):
         if date := DATE_RE.search(line, title.end()):
-            return Found(date.group(0), index, 0.85)
+            return Found(date.group(0), index, 0.85, "title")
         # "Rechnung Nr. 4711 vom" with the date wrapped onto the next line
         wrapped = index + 1 < len(lines) and re.search(r"\b(?:vom|du|of|dated|del|van|de)$", line, re.I)
         if wrapped and (date := DATE_RE.match(lines[index + 1].strip())):
-            return Found(date.group(0), index + 1, 0.85)
+            return Found(date.group(0), index + 1, 0.85, "title|next line")
     return None
 
 
@@ -248,6 +253,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     due = find_after_label(lines, labels.DUE_DATE, DATE_RE, strict=True)
     month_first = month_first_order(text, default=language == "en" and "$" in text)
     issue_date = parse_date(issue.value, month_first) if issue else None
+    issue_how = issue.how if issue and issue_date else "first date"
     if issue_date is None:
         first_date = next((m.group(0) for line in lines for m in DATE_RE.finditer(line)), None)
         issue_date = parse_date(first_date, month_first) if first_date else None
@@ -257,6 +263,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     else:
         confidence["issue_date"] = issue.confidence if issue else 0.0
     due_date = parse_date(due.value, month_first) if due else None
+    due_how = due.how if due and due_date else "payment terms"
     if due_date and due:
         confidence["due_date"] = due.confidence
     else:
@@ -292,16 +299,28 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     if number:
         confidence["number"] = number.confidence
 
-    customer, supplier, name_confidence = read_parties(lines, text)
-    if name_confidence is not None:
-        confidence["customer_name"] = name_confidence
+    parties = read_parties(lines, text)
+    customer, supplier = parties.customer, parties.supplier
+    if parties.name_confidence is not None:
+        confidence["customer_name"] = parties.name_confidence
     own = [name.lower() for name in company_names or []]
     if customer.name and any(name and name in customer.name.lower() for name in own):
         warnings.append("the customer block names our own company")
         confidence["customer_name"] = 0.2
 
     referenced = find_after_label(lines, labels.REFERENCED_INVOICE, NUMBER_VALUE)
+    provenance = {
+        "number": number.how if number else None,
+        "issue_date": issue_how if issue_date else None,
+        "due_date": due_how if due_date else None,
+        "total_gross": (totals["gross"].how if totals["gross"] else "net + tax")
+        if gross is not None
+        else None,
+        "amount_due": (totals["due"].how if totals["due"] else "gross - prepaid") if amount_due else None,
+        **parties.provenance,
+    }
     return ExtractedDocument(
+        provenance={name: how for name, how in provenance.items() if how},
         source="text",
         document_type=document_type,  # type: ignore[arg-type]
         number=number.value if number else None,

@@ -5,7 +5,7 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic's e
 
 from agent.models.account import Account, Contact
 from agent.models.audit import AuditEvent, SyncState
-from agent.models.document import Document
+from agent.models.document import Document, Layout
 from agent.models.ledger import Allocation, CreditNote, Invoice, Payment, PaymentImport
 from agent.models.message import InboundMessage, OutboundMessage
 from agent.models.reminder import Reminder
@@ -20,6 +20,7 @@ __all__ = [
     "Document",
     "InboundMessage",
     "Invoice",
+    "Layout",
     "OutboundMessage",
     "Payment",
     "PaymentImport",

@@ -34,3 +34,17 @@ class Document(SQLModel, table=True):
     status: str = Field(default=DocumentStatus.EXTRACTED, max_length=20)
     error: str | None = None
     created_at: datetime = utc_field()
+
+
+class Layout(SQLModel, table=True):
+    """A billing tool's layout, learnt from a validated document: where each field sat (its label and
+    place), so that the next document of that layout is read with more confidence and no LLM call."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(unique=True, index=True, max_length=64)
+    fields: dict[str, Any] = json_field()  # field -> "label|place", as validated
+    validations: int = 0
+    validated_by: str = Field(max_length=20, description="xml, llm or person: what agreed with the text")
+    last_document_id: int | None = Field(default=None, foreign_key="document.id")
+    first_validated_at: datetime = utc_field()
+    last_validated_at: datetime = utc_field()
