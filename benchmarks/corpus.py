@@ -49,3 +49,16 @@ def same(field: str, expected: Any, got: Any) -> bool:
     if field == "customer_name" and expected and got:
         return " ".join(str(expected).lower().split()) == " ".join(str(got).lower().split())
     return bool(expected == got)
+
+
+def address_parts(truth: dict[str, Any]) -> list[str] | None:
+    """The buyer's street line, postcode and city, as the printed address must show them."""
+    address = truth["buyer"].get("address") or {}
+    parts = [address.get("line1"), address.get("postcode"), address.get("city")]
+    return [str(part) for part in parts] if all(parts) else None
+
+
+def address_found(parts: list[str], got: str | None) -> bool:
+    """Every part in the extracted address, whatever the case and spacing."""
+    flat = " ".join((got or "").lower().split())
+    return all(" ".join(part.lower().split()) in flat for part in parts)

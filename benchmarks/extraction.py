@@ -25,7 +25,7 @@ from agent.documents import layouts
 from agent.documents.einvoice import embedded_xml, parse_einvoice
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
-from benchmarks.corpus import TEXT_FIELDS, same, truth_value
+from benchmarks.corpus import TEXT_FIELDS, address_found, address_parts, same, truth_value
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -56,7 +56,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
         for line in (corpus / "einvoices" / "manifest.jsonl").read_text().splitlines()
         if line.strip()
     }
-    scores: dict[str, list[bool]] = {field: [] for field in TEXT_FIELDS}
+    scores: dict[str, list[bool]] = {field: [] for field in [*TEXT_FIELDS, "customer_address"]}
     timings: list[float] = []
     errors: list[str] = []
     options = ExtractOptions(ignore_embedded=True)
@@ -78,6 +78,11 @@ def text_path(corpus: Path) -> dict[str, Any]:
             if expected is None or (key is not None and not visible.get(key)):
                 continue
             scores[field].append(document is not None and same(field, expected, read(document)))
+        parts = address_parts(truth)
+        if parts and visible.get("buyer_name"):  # the manifest says the buyer's block is printed
+            scores["customer_address"].append(
+                document is not None and address_found(parts, document.customer.address)
+            )
     accuracy = {
         f: {"scored": len(v), "correct": sum(v), "accuracy": round(sum(v) / len(v), 4) if v else None}
         for f, v in scores.items()

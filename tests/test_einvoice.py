@@ -113,6 +113,7 @@ TEXT_PATH_FLOORS = {
     "amount_due": 0.98,
     "customer_name": 0.96,
     "customer_vat_id": 0.94,
+    "customer_address": 0.93,
 }
 
 

@@ -154,3 +154,21 @@ def test_a_date_inside_a_reference_is_no_date() -> None:
     )
     assert document.issue_date == date(2018, 12, 6)
     assert parse_date("August 3 , 2014") == date(2014, 8, 3)
+
+
+BLOCK_WITH_A_GAP = """
+LE VENDEUR SAS                                   Adresse du Client
+12 rue Haute                                        LA CLIENTE SA
+
+75002 PARIS, FR                                     CLIENT NOM COMMERCIAL
+                                                    4 place Basse
+GLN : 587451236587                                  Ansprechpartner: Frau Einkauf
+                                                    GLN : 3654789851
+                                                    06000 NICE, FR
+"""
+
+
+def test_an_address_block_runs_over_one_blank_line_and_leaves_out_its_fields() -> None:
+    customer = extract_from_text(BLOCK_WITH_A_GAP).customer
+    assert customer.name == "LA CLIENTE SA"
+    assert customer.address == "CLIENT NOM COMMERCIAL, 4 place Basse, 06000 NICE, FR"

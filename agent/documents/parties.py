@@ -22,6 +22,8 @@ VAT_CANDIDATE = re.compile(r"\b(?:[A-Z]{2}|CHE)[ -]?(?:[0-9A-Z][ .-]?){8,13}\b")
 VAT_LABEL = re.compile(labels.VAT_LABEL, re.IGNORECASE)
 LABELLED_BLOCK, DELIVERY_BLOCK = 0.9, 0.7  # a delivery address names the customer less surely
 BLOCK_DEPTH, VAT_DEPTH = 8, 20  # lines read under a block's label; lines searched for its VAT id
+ADDRESS_LINES = 5
+FIELD_LINE = re.compile(r"^[^\W\d][\w .\-/]{0,30}?\s*:\s*\S")  # "Label: value"
 
 
 def cell_label_re(vocabulary: str) -> re.Pattern[str]:
@@ -92,12 +94,15 @@ def _read_block(lines: list[str], index: int, column: int, label_end: int) -> li
     same_line = GAP.split(lines[index][label_end:].strip(" :"), maxsplit=1)[0].strip()
     if same_line and not re.fullmatch(r"[\w\-/.]*\d[\w\-/.]*", same_line):  # not a customer number
         block.append(same_line)
+    blanks = 0
     for following in lines[index + 1 : index + BLOCK_DEPTH]:
         cell = cell_at(following, column)
         if not cell:
-            if block:
+            blanks += 1 if block else 0
+            if blanks > 1:  # one blank line may fall inside a block (layout text spacing); two end it
                 break
             continue
+        blanks = 0
         if cell_label_re(labels.DELIVERY_BLOCK + "|" + labels.SUPPLIER_HINTS).match(cell):
             break  # the next party's block begins in this column
         block.append(cell)
@@ -131,7 +136,9 @@ def party_from_block(block: Block) -> Party:
         if not EMAIL.search(line)
         and not re.search(r"t[ée]l|phone|contact|fax", line, re.I)
         and not VAT_LABEL.search(line)
-        and not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)
+        and not re.match(labels.PERSON_LINE, line, re.IGNORECASE)
+        # "GLN : 365...", "Nummer: 16259": a field of the block, not a line of the address
+        and (re.match(labels.ADDRESS_PREFIX, line, re.IGNORECASE) or not FIELD_LINE.match(line))
     ]
     country = None
     for code, pattern in labels.COUNTRY_NAMES.items():
@@ -140,7 +147,7 @@ def party_from_block(block: Block) -> Party:
             break
     return Party(
         name=block.lines[0],
-        address=", ".join(address_lines[:4]) or None,
+        address=", ".join(address_lines[:ADDRESS_LINES]) or None,
         country=country,
         email=emails[0] if emails else None,
     )
