@@ -44,7 +44,7 @@ class Layout(SQLModel, table=True):
     fingerprint: str = Field(unique=True, index=True, max_length=64)
     fields: dict[str, Any] = json_field()  # field -> "label|place", as validated
     validations: int = 0
-    validated_by: str = Field(max_length=20, description="xml, llm or person: what agreed with the text")
+    validated_by: str = Field(max_length=20, description="xml or llm: the reading that agreed with the text")
     last_document_id: int | None = Field(default=None, foreign_key="document.id")
     first_validated_at: datetime = utc_field()
     last_validated_at: datetime = utc_field()
