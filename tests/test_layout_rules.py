@@ -62,7 +62,7 @@ def test_a_labelled_form_with_look_alike_labels() -> None:
     # Printed under the buyer's VAT label, kept although its checksum fails, and said so.
     assert document.customer.vat_id == "DE1234567890"
     assert document.confidence["customer_vat_id"] < 0.8
-    assert document.supplier.vat_id == "DE136695976"
+    assert (document.supplier.name, document.supplier.vat_id) == ("Beispielbau AG", "DE136695976")
 
 
 TWO_COLUMNS = """
@@ -98,6 +98,7 @@ def test_a_title_with_its_number_a_delivery_block_and_a_labelled_customer_vat_id
     # "N° TVA client" is the customer's VAT id, not a block headed "client".
     assert document.customer.vat_id == "FR19787878784"
     assert document.supplier.vat_id == "FR11123456782"
+    assert document.supplier.name == "Olivier & Fils SARL"  # the letterhead's line with a legal form
     assert (document.total_gross, document.amount_due) == (Decimal("671.15"), Decimal("470.15"))
     assert (document.issue_date, document.due_date) == (date(2025, 11, 3), date(2025, 12, 3))
 

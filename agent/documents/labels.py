@@ -155,3 +155,8 @@ SALUTATION = (
     r"^(?:herrn?|frau|firma|m\.|mme|mlle|monsieur|madame|mr\.?|mrs\.?|ms\.?|sr\.|sra\.|sig\.(?:ra)?"
     r"|dhr\.|mevr\.)$"
 )
+# Legal forms that mark a company's name in a letterhead.
+LEGAL_FORM = (
+    r"\b(?:SAS|SASU|SARL|EURL|SA|SNC|SCI|GmbH|AG|KG|OHG|UG|e\.?\s?K\.|Ltd|Limited|LLP|PLC|Inc|LLC|Corp"
+    r"|S\.?L\.?|S\.?A\.?U?|S\.?p\.?A\.?|S\.?r\.?l\.?|B\.?V\.?|N\.?V\.?|Lda|Unipessoal)\b\.?"
+)

@@ -187,6 +187,25 @@ def customer_vat_id(lines: list[str], block: Block | None) -> tuple[str, str] | 
     return None
 
 
+def supplier_name(lines: list[str], customer: str | None) -> str | None:
+    """The issuer's name: the block under a seller label ("Verkäufer", "Fournisseur"), else a line of
+    the letterhead that carries a legal form ("Atelier Numérique SAS", "Beispielbau GmbH")."""
+    label_re = cell_label_re(labels.SUPPLIER_HINTS)
+    for index, line in enumerate(lines):
+        for label in label_re.finditer(line):
+            if line[label.end() :].strip(" :") and not line[label.end() :].lstrip().startswith(":"):
+                continue
+            block = _read_block(lines, index, label.start(), label.end())
+            if block and block[0] != customer:
+                return block[0]
+    legal_form = re.compile(labels.LEGAL_FORM, re.IGNORECASE)
+    for line in lines[:8]:
+        first_cell = GAP.split(line.strip(), maxsplit=1)[0]
+        if legal_form.search(first_cell) and first_cell != customer:
+            return re.split(r"\s+[-–|]\s+", first_cell)[0].strip()
+    return None
+
+
 def supplier_vat_id(text: str, customer_vat: str | None) -> str | None:
     """The first valid VAT id that is not the customer's: the supplier prints its own in its header or
     footer (a legal mention)."""
@@ -205,5 +224,5 @@ def read_parties(lines: list[str], text: str) -> Parties:
         customer.vat_id, provenance["customer_vat_id"] = vat
     if customer.vat_id and not customer.country:
         customer.country = country_of(customer.vat_id)
-    supplier = Party(vat_id=supplier_vat_id(text, customer.vat_id))
+    supplier = Party(name=supplier_name(lines, customer.name), vat_id=supplier_vat_id(text, customer.vat_id))
     return Parties(customer, supplier, block.confidence if block else None, provenance)
