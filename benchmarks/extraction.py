@@ -63,6 +63,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
     scores: dict[str, list[bool]] = {field: [] for field in [*TEXT_FIELDS, "customer_address"]}
     timings: list[float] = []
     errors: list[str] = []
+    items = {"expected": 0, "found": 0, "not_in_truth": 0}
     options = ExtractOptions(ignore_embedded=True)
     for path in sorted((corpus / "einvoices").glob("*.pdf")):
         meta = manifest.get(path.stem, {})
@@ -82,6 +83,16 @@ def text_path(corpus: Path) -> dict[str, Any]:
             if expected is None or (key is not None and not visible.get(key)):
                 continue
             scores[field].append(document is not None and same(field, expected, read(document)))
+        if document is not None and truth["lines"]:  # line items: amounts found among the truth's
+            read = [line.amount for line in document.lines if line.amount is not None]
+            for line in truth["lines"]:
+                if line.get("line_net_total") is None:
+                    continue
+                items["expected"] += 1
+                if (amount := abs(Decimal(line["line_net_total"]))) in read:
+                    items["found"] += 1
+                    read.remove(amount)
+            items["not_in_truth"] += len(read)
         parts = address_parts(truth)
         if parts and visible.get("buyer_name"):  # the manifest says the buyer's block is printed
             scores["customer_address"].append(
@@ -96,6 +107,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
         "documents": len(timings),
         "errors": errors,
         "accuracy": accuracy,
+        "line_items": items,
         "ms_median": round(statistics.median(timings), 1),
         "ms_p90": round(timings[int(len(timings) * 0.9)], 1),
     }
@@ -212,6 +224,11 @@ def main() -> None:
     for field, score in text["accuracy"].items():
         if score["scored"]:
             print(f"  {field:16} {score['correct']:4}/{score['scored']:<4} {score['accuracy']:.1%}")
+    items = text["line_items"]
+    print(
+        f"  line items: {items['found']}/{items['expected']} found by amount, "
+        f"{items['not_in_truth']} read that the truth has not"
+    )
     split = result["time_split"]
     print(
         f"  of which pypdf's layout text {split['pypdf_layout_text_ms_median']} ms (median), "

@@ -173,3 +173,22 @@ def test_an_address_block_runs_over_one_blank_line_and_leaves_out_its_fields() -
     customer = extract_from_text(BLOCK_WITH_A_GAP).customer
     assert customer.name == "LA CLIENTE SA"
     assert customer.address == "CLIENT NOM COMMERCIAL, 4 place Basse, 06000 NICE, FR"
+
+
+ITEMS = """
+Désignation                          Qté      Prix unitaire    Rem.      Montant HT
+Nougat de l'Abbaye 250g               20 Unit(s)     4,55 €     10%        81,90 €
+Huile d'olive                         25 Liter(s)   19,80 €               495,00 €
+Tony Dubois                              +33 4 72 07 08 56
+Période du 01/01/2026 au 31/01/2026       1      1 200,00               1 200,00
+Total HT                                                                 1 776,90 €
+"""
+
+
+def test_line_items_are_rows_whose_arithmetic_closes() -> None:
+    items = [(i.description, i.quantity, i.unit_price, i.amount) for i in extract_from_text(ITEMS).lines]
+    assert items == [
+        ("Nougat de l'Abbaye 250g", Decimal("20"), Decimal("4.55"), Decimal("81.90")),  # after its 10 %
+        ("Huile d'olive", Decimal("25"), Decimal("19.80"), Decimal("495.00")),
+        ("Période du 01/01/2026 au 31/01/2026", Decimal("1"), Decimal("1200.00"), Decimal("1200.00")),
+    ]  # the phone number's digits (4 × 72 ...) make no item, nor does the total

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from agent.documents import labels
+from agent.documents.items import find_items
 from agent.documents.parsing import (
     AMOUNT_RE,
     DATE_RE,
@@ -334,6 +335,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
         customer=customer,
         supplier=supplier,
         referenced_invoice=referenced.value if referenced else None,
+        lines=find_items(lines),
         language=language,
         confidence=confidence,
         warnings=warnings,
