@@ -84,7 +84,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
                 continue
             scores[field].append(document is not None and same(field, expected, read(document)))
         if document is not None and truth["lines"]:  # line items: amounts found among the truth's
-            read = [line.amount for line in document.lines if line.amount is not None]
+            read = [abs(line.amount) for line in document.lines if line.amount is not None]
             for line in truth["lines"]:
                 if line.get("line_net_total") is None:
                     continue
