@@ -26,7 +26,6 @@ from agent.customer_mail import (
 from agent.db import session_scope
 from agent.documents import layouts
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
-from agent.documents.llm_reading import AGREED, CHECKED
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import LlmContact, ask, document_reader, load_prompt
@@ -163,7 +162,6 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
         company_names=tuple(settings.company.all_names()),
         today=now.date(),
         llm=llm_document_reader(runtime),
-        layouts=lambda layout: _recall_layout(runtime, layout),
     )
     ids: list[int] = []
     to_read = [id(a) for a in documents_to_read(message.attachments)]
@@ -197,6 +195,7 @@ def _extract_one(
 ) -> None:
     settings = runtime.settings
     finance = message.sender if runtime.sender_allowed(message.sender) else settings.company.finance_address
+    options = replace(options, layouts=lambda layout: layouts.recall(session, layout=layout))
     try:
         extraction = extract_document(attachment.filename, attachment.data, options)
     except ExtractionError as error:
@@ -212,9 +211,8 @@ def _extract_one(
             document_id=document.id,
         )
         return
-    learn_layout(
-        session, document=document, extraction=extraction, attachment=attachment, options=options, at=now
-    )
+    page = _page_without_xml(attachment, options) if extraction.source == "facturx" else None
+    layouts.learn(session, extraction=extraction, page_without_xml=page, document_id=document.id, at=now)
     document.extraction, document.method = extraction.as_json(), extraction.source
     document.kind, document.confidence = extraction.document_type, extraction.overall_confidence
     reasons = doubts(extraction, settings.review_threshold, settings.company.all_names())
@@ -232,35 +230,13 @@ def _extract_one(
         )
 
 
-def _recall_layout(runtime: Runtime, layout: str) -> dict[str, str] | None:
-    with session_scope(runtime.engine) as session:
-        return layouts.recall(session, layout=layout)
-
-
-def learn_layout(
-    session: Session,
-    *,
-    document: Document,
-    extraction: ExtractedDocument,
-    attachment: Attachment,
-    options: ExtractOptions,
-    at: datetime,
-) -> None:
-    """Remember the layout of a document whose text two methods read alike: a Factur-X PDF's printed
-    page against its own XML (read again here, without the XML), or the text path against an LLM that
-    agreed on every key field."""
-    if extraction.source == "facturx":
-        try:
-            text_only = replace(options, ignore_embedded=True, llm=None, layouts=None)
-            reading = extract_document(attachment.filename, attachment.data, text_only)
-        except ExtractionError:
-            return
-        if reading.source == "text" and layouts.agrees(reading, extraction):
-            layouts.remember(session, reading=reading, validated_by="xml", document_id=document.id, at=at)
-    elif extraction.source == "llm" and all(
-        extraction.confidence.get(name) == AGREED for name in CHECKED if name in extraction.provenance
-    ):
-        layouts.remember(session, reading=extraction, validated_by="llm", document_id=document.id, at=at)
+def _page_without_xml(attachment: Attachment, options: ExtractOptions) -> ExtractedDocument | None:
+    """A Factur-X PDF's printed page, read as if it had no XML: what its XML can validate."""
+    try:
+        text_only = replace(options, ignore_embedded=True, llm=None, layouts=None)
+        return extract_document(attachment.filename, attachment.data, text_only)
+    except ExtractionError:
+        return None
 
 
 def record_documents(runtime: Runtime, document_ids: list[int]) -> tuple[list[int], list[int]]:

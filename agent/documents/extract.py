@@ -36,6 +36,7 @@ LayoutMemory = Callable[[str], dict[str, str] | None]  # a layout's fingerprint 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # OCR can misread a digit: nothing it read drives a reminder before a person has looked (threshold 0.8).
 OCR_CONFIDENCE_CAP = 0.75
+LEAST_TEXT = 20  # characters: fewer, and a page has no text to read (a scan, or text drawn as shapes)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
         text = pdf_text(reader)
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise ExtractionError(f"{filename}: the PDF cannot be read ({error})") from error
-    if len(text.strip()) < 20:  # a scan, or text drawn as shapes: read the rendered pages
+    if len(text.strip()) < LEAST_TEXT:  # a scan, or text drawn as shapes: read the rendered pages
         return _read_by_ocr(filename, lambda: ocr.pdf_page_images(data), options)
     return _read_text(text, options)
 
@@ -89,7 +90,7 @@ def _read_by_ocr(
         text = "\n\n".join(ocr.image_text(image) for image in images())
     except (ocr.OcrUnavailable, ocr.OcrFailed) as error:
         raise ExtractionError(f"{filename} has no text layer (a photo or a scan): {error}") from error
-    if len(text.strip()) < 20:
+    if len(text.strip()) < LEAST_TEXT:
         raise ExtractionError(f"{filename}: OCR found no text on it")
     document = _read_text(text, options)
     document.source = "ocr"

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from agent.documents.llm_reading import CHECKED, comparable
+from agent.documents.llm_reading import AGREED, CHECKED, comparable
 from agent.documents.schema import ExtractedDocument
 from agent.models import Layout
 
@@ -84,3 +84,26 @@ def remember(
     row.validated_by, row.last_document_id, row.last_validated_at = validated_by, document_id, at
     session.add(row)
     return row
+
+
+def learn(
+    session: Session,
+    *,
+    extraction: ExtractedDocument,
+    page_without_xml: ExtractedDocument | None,
+    document_id: int | None,
+    at: datetime,
+) -> Layout | None:
+    """Remember the layout of a document whose text two methods read alike: a Factur-X PDF's printed
+    page (`page_without_xml`, the same file read again with its XML ignored) against its own XML, or
+    the text path against an LLM that agreed on every key field."""
+    if extraction.source == "facturx" and page_without_xml is not None:
+        if page_without_xml.source == "text" and agrees(page_without_xml, extraction):
+            return remember(
+                session, reading=page_without_xml, validated_by="xml", document_id=document_id, at=at
+            )
+    elif extraction.source == "llm" and all(
+        extraction.confidence.get(name) == AGREED for name in CHECKED if name in extraction.provenance
+    ):
+        return remember(session, reading=extraction, validated_by="llm", document_id=document_id, at=at)
+    return None

@@ -55,10 +55,6 @@ def installed_languages() -> tuple[str, ...]:
     return tuple(code for code in LANGUAGES if code in listed)
 
 
-def ocr_available() -> bool:
-    return bool(installed_languages())
-
-
 def image_text(image: bytes) -> str:
     """The layout text of one image (PNG, JPEG, TIFF...)."""
     languages = installed_languages()

@@ -30,6 +30,19 @@ def cell_label_re(vocabulary: str) -> re.Pattern[str]:
     return re.compile(rf"{CELL_START}(?:{vocabulary})(?![\w])", re.IGNORECASE)
 
 
+def label_words(label: str) -> str:
+    """A label as the layout memory records it: its words, lower case ("Total TTC :" -> "total ttc")."""
+    return " ".join(re.findall(r"\w+", label.lower()))
+
+
+def _heads_a_block(line: str, label: re.Match[str]) -> bool:
+    """Nothing in the label's cell after it but a colon (and a value): "Client Reference" or "Kunde
+    seit" is another label that starts alike."""
+    rest = line[label.end() :]
+    tail = GAP.split(rest, maxsplit=1)[0] if rest.strip() else ""
+    return not tail.strip() or tail.lstrip().startswith(":")
+
+
 @dataclass
 class Block:
     lines: list[str]
@@ -79,13 +92,13 @@ def customer_block(lines: list[str]) -> Block | None:
         label_re = cell_label_re(vocabulary)
         for index, line in enumerate(lines):
             for label in label_re.finditer(line):
-                tail = GAP.split(line[label.end() :], maxsplit=1)[0] if line[label.end() :].strip() else ""
-                if tail.strip() and not tail.lstrip().startswith(":"):
-                    continue  # "Client Reference", "Kunde seit": another label that starts alike
+                if not _heads_a_block(line, label):
+                    continue
                 block = _read_block(lines, index, label.start(), label.end())
                 if block:
-                    how = " ".join(re.findall(r"\w+", label.group(0).lower()))
-                    return Block(block, index, label.start(), confidence, f"{how}|{kind}")
+                    return Block(
+                        block, index, label.start(), confidence, f"{label_words(label.group(0))}|{kind}"
+                    )
     return None
 
 
@@ -193,7 +206,7 @@ def supplier_name(lines: list[str], customer: str | None) -> str | None:
     label_re = cell_label_re(labels.SUPPLIER_HINTS)
     for index, line in enumerate(lines):
         for label in label_re.finditer(line):
-            if line[label.end() :].strip(" :") and not line[label.end() :].lstrip().startswith(":"):
+            if not _heads_a_block(line, label):
                 continue
             block = _read_block(lines, index, label.start(), label.end())
             if block and block[0] != customer:

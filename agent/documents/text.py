@@ -24,7 +24,7 @@ from agent.documents.parsing import (
     parse_amount,
     parse_date,
 )
-from agent.documents.parties import GAP, cell_label_re, read_parties
+from agent.documents.parties import GAP, cell_label_re, label_words, read_parties
 from agent.documents.schema import ExtractedDocument
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
@@ -101,7 +101,7 @@ def find_after_label(
             for cell in right[:2]:
                 value = _first_value(value_re, cell)
                 if value:
-                    hits.append(Found(value, index, LABEL_CONFIDENCE, f"{_words(label.group(0))}|right"))
+                    hits.append(Found(value, index, LABEL_CONFIDENCE, f"{label_words(label.group(0))}|right"))
                     break
             else:
                 # The next lines that have text in the label's column; lines blank there do not count
@@ -112,15 +112,13 @@ def find_after_label(
                 for number, cell in cells[:below]:
                     value = _first_value(value_re, cell)
                     if value:
-                        hits.append(Found(value, number, BELOW_CONFIDENCE, f"{_words(label.group(0))}|below"))
+                        hits.append(
+                            Found(value, number, BELOW_CONFIDENCE, f"{label_words(label.group(0))}|below")
+                        )
                         break
             if hits and not last:
                 return hits[0]
     return hits[-1] if hits else None
-
-
-def _words(label: str) -> str:
-    return " ".join(re.findall(r"\w+", label.lower()))
 
 
 CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
