@@ -192,3 +192,12 @@ def test_line_items_are_rows_whose_arithmetic_closes() -> None:
         ("Huile d'olive", Decimal("25"), Decimal("19.80"), Decimal("495.00")),
         ("Période du 01/01/2026 au 31/01/2026", Decimal("1"), Decimal("1200.00"), Decimal("1200.00")),
     ]  # the phone number's digits (4 × 72 ...) make no item, nor does the total
+
+
+def test_seller_and_buyer_labels_on_one_row_each_open_their_block() -> None:
+    document = extract_from_text(
+        "Verkäufer                          Käufer\n"
+        "Schreinerei Meier                  Holzhandel Nord GmbH\n"
+        "Gartenweg 12                       Hafenstraße 3\n"
+    )
+    assert (document.supplier.name, document.customer.name) == ("Schreinerei Meier", "Holzhandel Nord GmbH")

@@ -105,7 +105,12 @@ def customer_block(lines: list[str]) -> Block | None:
 def _read_block(lines: list[str], index: int, column: int, label_end: int) -> list[str]:
     block: list[str] = []
     same_line = GAP.split(lines[index][label_end:].strip(" :"), maxsplit=1)[0].strip()
-    if same_line and not re.fullmatch(r"[\w\-/.]*\d[\w\-/.]*", same_line):  # not a customer number
+    other_party = cell_label_re(f"{labels.CUSTOMER_BLOCK}|{labels.SUPPLIER_HINTS}|{labels.DELIVERY_BLOCK}")
+    if (
+        same_line
+        and not re.fullmatch(r"[\w\-/.]*\d[\w\-/.]*", same_line)  # not a customer number
+        and not other_party.match(same_line)  # not the next party's heading on the same row
+    ):
         block.append(same_line)
     blanks = 0
     for following in lines[index + 1 : index + BLOCK_DEPTH]:
