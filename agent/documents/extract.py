@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 
-from agent.documents import layouts, ocr
+from agent.documents import layouts, ocr, pdf_layout
 from agent.documents.einvoice import NotAnEInvoice, embedded_xml, parse_einvoice
 from agent.documents.llm_reading import cross_check, from_llm
 from agent.documents.schema import ExtractedDocument
@@ -49,7 +49,17 @@ class ExtractOptions:
 
 
 def pdf_text(reader: PdfReader) -> str:
-    return "\n".join(page.extract_text(extraction_mode="layout") or "" for page in reader.pages)
+    """The layout text of every page (`pdf_layout.py`: pypdf's layout mode, three times faster)."""
+    fonts: pdf_layout.FontCache = {}
+    return "\n".join(_page_text(page, fonts) for page in reader.pages)
+
+
+def _page_text(page: PageObject, fonts: pdf_layout.FontCache) -> str:
+    try:
+        return pdf_layout.page_text(page, fonts)
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, ZeroDivisionError, RecursionError):
+        # What the port cannot read, pypdf itself may: its errors then say what is wrong with the file.
+        return page.extract_text(extraction_mode="layout") or ""
 
 
 def extract_document(filename: str, data: bytes, options: ExtractOptions | None = None) -> ExtractedDocument:

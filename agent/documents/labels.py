@@ -113,14 +113,50 @@ PAYMENT_TERMS = re.compile(
     re.IGNORECASE,
 )
 
+# Words typical of an invoice in each language, counted to tell the document's language.
 LANGUAGE_WORDS = {
-    "fr": r"\b(?:facture|avoir|montant|total ttc|échéance|tva|client|date de|règlement|paiement)\b",
-    "en": r"\b(?:invoice|amount|due date|bill to|total|payment|vat|customer|subtotal|thank you)\b",
-    "de": r"\b(?:rechnung|betrag|fällig|mwst|ust|kunde|gesamt|zahlbar|datum|netto|brutto|gutschrift)\b",
-    "es": r"\b(?:factura|importe|vencimiento|iva|cliente|fecha|pago|base imponible)\b",
-    "it": r"\b(?:fattura|importo|scadenza|iva|cliente|data|pagamento|imponibile|totale)\b",
-    "nl": r"\b(?:factuur|bedrag|vervaldatum|btw|klant|datum|betaling|totaal)\b",
-    "pt": r"\b(?:fatura|montante|vencimento|iva|cliente|data|pagamento|valor)\b",
+    "fr": (
+        "facture",
+        "avoir",
+        "montant",
+        "total ttc",
+        "échéance",
+        "tva",
+        "client",
+        "date de",
+        "règlement",
+        "paiement",
+    ),
+    "en": (
+        "invoice",
+        "amount",
+        "due date",
+        "bill to",
+        "total",
+        "payment",
+        "vat",
+        "customer",
+        "subtotal",
+        "thank you",
+    ),
+    "de": (
+        "rechnung",
+        "betrag",
+        "fällig",
+        "mwst",
+        "ust",
+        "kunde",
+        "gesamt",
+        "zahlbar",
+        "datum",
+        "netto",
+        "brutto",
+        "gutschrift",
+    ),
+    "es": ("factura", "importe", "vencimiento", "iva", "cliente", "fecha", "pago", "base imponible"),
+    "it": ("fattura", "importo", "scadenza", "iva", "cliente", "data", "pagamento", "imponibile", "totale"),
+    "nl": ("factuur", "bedrag", "vervaldatum", "btw", "klant", "datum", "betaling", "totaal"),
+    "pt": ("fatura", "montante", "vencimento", "iva", "cliente", "data", "pagamento", "valor"),
 }
 
 COUNTRY_NAMES = {

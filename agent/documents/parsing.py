@@ -165,11 +165,15 @@ ISO_CURRENCIES = (
 )
 
 
+ISO_CODE = re.compile(rf"\b(?:{'|'.join(ISO_CURRENCIES)})\b")  # one pass over the text, not one per code
+
+
 def find_currency(text: str) -> str | None:
-    """The most frequent currency mentioned in the text, by ISO code or symbol."""
-    counts: dict[str, int] = {}
-    for code in ISO_CURRENCIES:
-        counts[code] = counts.get(code, 0) + len(re.findall(rf"\b{code}\b", text))
+    """The most frequent currency mentioned in the text, by ISO code or symbol (a tie goes to the code
+    listed first)."""
+    counts = dict.fromkeys(ISO_CURRENCIES, 0)
+    for code in ISO_CODE.findall(text):
+        counts[code] += 1
     for symbol, code in CURRENCY_SYMBOLS.items():
         if len(symbol) == 1:
             counts[code] = counts.get(code, 0) + text.count(symbol)

@@ -16,7 +16,9 @@ from agent.documents.schema import Party
 from agent.documents.vat import compact, country_of, is_valid_vat
 
 GAP = re.compile(r"\s{3,}")
-CELL_START = r"(?:^\s*|(?<=\s\s))"  # a label opens a cell: at the line's start or after a column gap
+# A label opens a cell: at the line's start or after a column gap. "(?=\S)" is for speed only: the
+# vocabulary is tried at the first letter of a word, not at every space of a mostly blank line.
+CELL_START = r"(?:^\s*|(?<=\s\s)(?=\S))"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 VAT_CANDIDATE = re.compile(r"\b(?:[A-Z]{2}|CHE)[ -]?(?:[0-9A-Z][ .-]?){8,13}\b")
 VAT_LABEL = re.compile(labels.VAT_LABEL, re.IGNORECASE)

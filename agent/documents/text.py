@@ -24,7 +24,7 @@ from agent.documents.parsing import (
     parse_amount,
     parse_date,
 )
-from agent.documents.parties import GAP, cell_label_re, label_words, read_parties
+from agent.documents.parties import CELL_START, GAP, cell_label_re, label_words, read_parties
 from agent.documents.schema import ExtractedDocument
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
@@ -48,7 +48,7 @@ class Found:
 
 
 def _label_re(vocabulary: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w])(?:{vocabulary})(?![\w])\s*[:.]?", re.IGNORECASE)
+    return re.compile(rf"(?<![\w])(?=\S)(?:{vocabulary})(?![\w])\s*[:.]?", re.IGNORECASE)
 
 
 def _tail_is_filler(line: str, end: int) -> bool:
@@ -136,10 +136,24 @@ def cell_under(line: str, start: int, end: int) -> str:
 
 
 def detect_language(text: str) -> str | None:
-    lowered = text.lower()
-    scores = {lang: len(re.findall(pattern, lowered)) for lang, pattern in labels.LANGUAGE_WORDS.items()}
+    """The language most of the document's typical words belong to (a word of several counts for each)."""
+    scores = dict.fromkeys(labels.LANGUAGE_WORDS, 0)
+    for word in _LANGUAGE_WORD.findall(text.lower()):
+        for language in _LANGUAGES_OF[word]:
+            scores[language] += 1
     best = max(scores.items(), key=lambda item: item[1])
     return best[0] if best[1] else None
+
+
+# Every language's words in one pattern (one pass over the text), longest first so "total ttc" is
+# found whole; which languages each word belongs to.
+_LANGUAGES_OF: dict[str, list[str]] = {}
+for _language, _words in labels.LANGUAGE_WORDS.items():
+    for _word in _words:
+        _LANGUAGES_OF.setdefault(_word, []).append(_language)
+_LANGUAGE_WORD = re.compile(
+    rf"\b(?:{'|'.join(map(re.escape, sorted(_LANGUAGES_OF, key=len, reverse=True)))})\b"
+)
 
 
 def detect_type(lines: list[str]) -> tuple[str, float]:
@@ -178,7 +192,7 @@ def _due_from_terms(text: str, issue: date | None) -> date | None:
 def _title_lines(lines: list[str]) -> list[tuple[int, str, re.Match[str]]]:
     """Lines near the top that name the document ("Facture", "Handelsrechnung (380)"), with that word."""
     # The title opens a cell: "facture" in "N° de facture associée" is a reference, not the title.
-    title = re.compile(rf"(?:^\s*|(?<=\s\s))(?:{labels.TITLE_WORD})", re.IGNORECASE)
+    title = re.compile(rf"{CELL_START}(?:{labels.TITLE_WORD})", re.IGNORECASE)
     return [(index, line, found) for index, line in enumerate(lines[:30]) if (found := title.search(line))]
 
 
