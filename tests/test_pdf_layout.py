@@ -88,8 +88,9 @@ def test_operations_skip_drawing_and_inline_images() -> None:
         b"/P <</MCID 3>> BDC BT /F1 9 Tf (kept) Tj ET EMC"
     )
     ops = operations(stream)
-    assert [op for _, op in ops] == [b"BDC", b"BT", b"Tf", b"Tj", b"ET"]  # the image's bytes are not read
-    assert ops[0][0] == ["/P", ["/MCID", 3]]  # a dictionary becomes a list: no text operator reads it
+    # the image's bytes are not read; drawing and marked-content operators are skipped
+    assert [op for _, op in ops] == [b"BT", b"Tf", b"Tj", b"ET"]
+    assert operations(b"/Span <</ActualText (x)>> BDC")[0] == (["/Span", ["/ActualText", b"x"]], b"BDC")
 
 
 def test_same_text_as_pypdf_on_hand_written_streams() -> None:

@@ -48,8 +48,10 @@ _TOKEN = re.compile(
     + rb"*(?P<tj>TJ)(?![^"
     + _DELIMITERS
     + rb"])"
-    # A run of drawing operators with their operands: skipped in one match.
-    rb"|(?:" + _SIMPLE_OPERANDS + rb"(?:" + _DRAWING + rb")(?![^" + _DELIMITERS + rb"]))++" + _SPACE + rb"*"
+    # A run of drawing operators with their operands, and of marked-content tags with a plain property
+    # dictionary (/P <</MCID 3>> BDC): skipped in one match.
+    rb"|(?:" + _SIMPLE_OPERANDS + rb"(?:(?:" + _DRAWING + rb")|<<[^<>()\[\]]*>>" + _SPACE + rb"*(?:BDC|DP))"
+    rb"(?![^" + _DELIMITERS + rb"]))++" + _SPACE + rb"*"
     # An operator whose operands are all numbers and names (BT, Tf, Tm, cm, q...): one match.
     rb"|(?P<simple>" + _SIMPLE_OPERANDS + rb")"
     rb"(?P<operator>(?!(?:true|false|null|BI)(?![^" + _DELIMITERS + rb"]))[^" + _DELIMITERS + rb"]+)"
@@ -100,12 +102,22 @@ def operations(data: bytes) -> list[Operation]:
         kind = token.lastgroup
         if kind is None:
             continue  # whitespace, a comment, or a drawing operator
-        if kind == "tj":
-            operands.append([_tj_item(*item) for item in _TJ_ITEM.findall(token.group("shown"))])
+        if kind == "tj":  # inline, not a function per item: a page's TJ arrays hold thousands
+            shown = [
+                (literal if b"\\" not in literal else _unescape(literal))
+                if literal
+                else float(number)  # an offset: pypdf reads it as a number either way
+                if number
+                else _hex(hexadecimal)
+                for literal, hexadecimal, number in _TJ_ITEM.findall(token.group("shown"))
+            ]
+            operands.append(shown)
             found.append((operands, b"TJ"))
             operands, outer = [], []
         elif kind == "operator":
-            operands.extend(_operand(text) for text in _OPERAND.findall(token.group("simple")))
+            simple = token.group("simple")
+            if not simple.isspace() and simple:
+                operands.extend([_operand(text) for text in _OPERAND.findall(simple)])
             found.append((operands, token.group("operator")))
             operands, outer = [], []
         elif kind == "number":
@@ -136,14 +148,6 @@ def operations(data: bytes) -> list[Operation]:
                 found.append((operands, word))
                 operands, outer = [], []
     return found
-
-
-def _tj_item(literal: bytes, hexadecimal: bytes, number: bytes) -> bytes | int | float:
-    if number:
-        return float(number) if b"." in number else int(number)
-    if hexadecimal or not literal:
-        return _hex(hexadecimal)  # also the empty string, () or <>
-    return _unescape(literal)
 
 
 def _hex(digits: bytes) -> bytes:

@@ -205,14 +205,7 @@ class _TextState:
             if _orientation(t) == 180 and t[0] < -1e-6:
                 t = multiply((-1.0, 0.0, 0.0, -1.0, 0.0, 0.0), t)
                 rotated = True
-        spacing = self.spacing
-        space_key = (id(font), self.font_size, spacing[b"Tc"], spacing[b"Tw"], spacing[b"Tz"])
-        space_tx = self.space_widths.get(space_key)
-        if space_tx is None:
-            space_tx = round(self._advance(font.space_width, font.space_char, 0.0), 3)
-            if space_tx < 1e-6:
-                space_tx = round(self._advance(0.0, "", -font.space_width), 3)
-            self.space_widths[space_key] = space_tx
+        space_tx = self._space_tx(font)
         self.last_raw, self.last_width = raw, width
         return Shown(
             text=text,
@@ -225,6 +218,58 @@ class _TextState:
             flip_vertical=t[3] < -1e-6,
             readable=font.interpretable and not rotated,
         )
+
+    def show_array(self, items: list[Any]) -> list[Shown]:
+        """A TJ array: its strings, each moved by the offset before it. Within one array only the
+        translation changes, so upright text takes a fast path: the same arithmetic as `show` and
+        `offset_after_last`, with the font, spacing and axes read once (a page has thousands of these)."""
+        self.show("")  # pypdf starts from an empty string: a leading offset moves from the array's start
+        font = self.font
+        assert isinstance(font, Font)
+        a, b, c, d, e, f = self.stack[-1][3]
+        if not d > 1e-6:  # rotated or flipped: the general path
+            turned: list[Shown] = []
+            for item in items:
+                if isinstance(item, bytes):
+                    turned.append(self.show(item))
+                elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                    self.offset_after_last(item)
+            return turned
+        spacing, size = self.spacing, self.font_size
+        tc, tw, scale = spacing[b"Tc"], spacing[b"Tw"], spacing[b"Tz"] / 100.0
+        ty_rise, height = spacing[b"Ts"] * d, size * math.sqrt(b**2 + d**2)
+        space_tx, space_char, readable = self._space_tx(font), font.space_char, font.interpretable
+        glyph_cache, font_id, stack = self.glyphs, id(font), self.stack
+        raw, width = "", 0.0
+        shown: list[Shown] = []
+        for item in items:
+            if isinstance(item, bytes):
+                glyphs = glyph_cache.get((font_id, item))
+                if glyphs is None:
+                    glyphs = glyph_cache[(font_id, item)] = _glyphs(font, item)
+                text, raw, width = glyphs
+                advance = (size * (width / 1000.0) + len(raw) * tc + raw.count(space_char) * tw) * scale
+                shown.append(
+                    Shown(text, e, ty_rise + f, e + advance * a, space_tx, height, a, False, readable)
+                )
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                tx = (size * ((width - item) / 1000.0) + len(raw) * tc + raw.count(space_char) * tw) * scale
+                e, f = tx * a + e, tx * b + f
+                stack.append(((1.0, 0.0, 0.0, 1.0, tx, 0.0), True, True, (a, b, c, d, e, f)))
+        self.last_raw, self.last_width = raw, width
+        return shown
+
+    def _space_tx(self, font: Font) -> float:
+        """A space's advance in this state (pypdf's space_tx), remembered per font, size and spacing."""
+        spacing = self.spacing
+        key = (id(font), self.font_size, spacing[b"Tc"], spacing[b"Tw"], spacing[b"Tz"])
+        space_tx = self.space_widths.get(key)
+        if space_tx is None:
+            space_tx = round(self._advance(font.space_width, font.space_char, 0.0), 3)
+            if space_tx < 1e-6:
+                space_tx = round(self._advance(0.0, "", -font.space_width), 3)
+            self.space_widths[key] = space_tx
+        return space_tx
 
     def offset_after_last(self, offset: float) -> None:
         """A TJ number: pypdf moves by the last string's width less the offset, from that string's start."""
@@ -322,12 +367,7 @@ def _walk(
         elif op == b"Tj" and operands and isinstance(operands[0], (str, bytes)):
             shown.append(state.show(operands[0]))
         elif op == b"TJ" and operands and isinstance(operands[0], list):
-            state.show("")
-            for item in operands[0]:
-                if isinstance(item, bytes):
-                    shown.append(state.show(item))
-                elif isinstance(item, (int, float)) and not isinstance(item, bool):
-                    state.offset_after_last(item)
+            shown.extend(state.show_array(operands[0]))
         elif op in (b"'", b'"'):
             text_at = 0 if op == b"'" else 2
             if op == b'"' and len(operands) < 3:
