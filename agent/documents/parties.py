@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from agent.documents import labels
+from agent.documents.prefilter import candidate_lines
 from agent.documents.schema import Party
 from agent.documents.vat import compact, country_of, is_valid_vat
 
@@ -92,7 +93,8 @@ def customer_block(lines: list[str]) -> Block | None:
     )
     for vocabulary, confidence, kind in kinds:
         label_re = cell_label_re(vocabulary)
-        for index, line in enumerate(lines):
+        for index in candidate_lines(lines, vocabulary):
+            line = lines[index]
             for label in label_re.finditer(line):
                 if not _heads_a_block(line, label):
                     continue
@@ -190,7 +192,8 @@ def customer_vat_id(lines: list[str], block: Block | None) -> tuple[str, str] | 
     """A VAT id labelled as the customer's ("N° TVA client", "Customer VAT Number"); else the first in the
     customer block's column, from its label down to the next party's block."""
     label_re = cell_label_re(labels.CUSTOMER_VAT)
-    for line in lines:
+    for index in candidate_lines(lines, labels.CUSTOMER_VAT):
+        line = lines[index]
         for label in label_re.finditer(line):
             value = GAP.split(line[label.end() :].strip(" :"), maxsplit=1)[0]
             if found := vat_ids_in(value, labelled=True):
@@ -211,7 +214,8 @@ def supplier_name(lines: list[str], customer: str | None) -> str | None:
     """The issuer's name: the block under a seller label ("Verkäufer", "Fournisseur"), else a line of
     the letterhead that carries a legal form ("Atelier Numérique SAS", "Beispielbau GmbH")."""
     label_re = cell_label_re(labels.SUPPLIER_HINTS)
-    for index, line in enumerate(lines):
+    for index in candidate_lines(lines, labels.SUPPLIER_HINTS):
+        line = lines[index]
         for label in label_re.finditer(line):
             if not _heads_a_block(line, label):
                 continue

@@ -25,6 +25,7 @@ from agent.documents.parsing import (
     parse_date,
 )
 from agent.documents.parties import CELL_START, GAP, cell_label_re, label_words, read_parties
+from agent.documents.prefilter import candidate_lines
 from agent.documents.schema import ExtractedDocument
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
@@ -91,7 +92,8 @@ def find_after_label(
     its value, so that "Total" does not match "Total HT" nor "Gesamtbetrag" "Gesamtbetrag der Abschläge"."""
     label_re = cell_label_re(vocabulary) if strict else _label_re(vocabulary)
     hits: list[Found] = []
-    for index, line in enumerate(lines):
+    for index in candidate_lines(lines, vocabulary):
+        line = lines[index]
         for label in label_re.finditer(line):
             if strict and value_re is not NUMBER_VALUE and not _tail_is_filler(line, label.end()):
                 continue  # (a number may begin with letters: no tail to check)
