@@ -51,6 +51,7 @@ def as_record(given: str, name: str, document: ExtractedDocument, attachment: bo
         record["attachment"] = name
     record["document_type"] = document.document_type
     record |= {key: data[key] for key in FIELDS}
+    record["vat_breakdown"] = data["vat_breakdown"]
     record["customer"] = {k: data["customer"][k] for k in ("name", "address", "country", "vat_id", "email")}
     record["supplier"] = {k: data["supplier"][k] for k in ("name", "vat_id")}
     record["referenced_invoice"] = document.referenced_invoice

@@ -14,6 +14,8 @@ TEXT_FIELDS: dict[str, tuple[str | None, Any]] = {
     "issue_date": ("issue_date", lambda d: d.issue_date and d.issue_date.isoformat()),
     "due_date": ("due_date", lambda d: d.due_date and d.due_date.isoformat()),
     "currency": ("currency", lambda d: d.currency),
+    "total_net": ("tax_basis_total", lambda d: d.total_net),
+    "total_tax": ("tax_total", lambda d: d.total_tax),
     "total_gross": ("grand_total", lambda d: d.total_gross),
     "amount_due": ("due_payable", lambda d: d.amount_due),
     "customer_name": ("buyer_name", lambda d: d.customer.name),
@@ -34,10 +36,12 @@ def truth_value(truth: dict[str, Any], field: str) -> Any:
         "currency": truth["currency"],
         "customer_name": truth["buyer"]["name"],
         "customer_vat_id": (truth["buyer"]["vat_id"] or "").replace(" ", "") or None,
+        "total_net": totals["tax_basis_total"],
+        "total_tax": totals["tax_total"],
         "total_gross": totals["grand_total"],
         "amount_due": totals["due_payable"],
     }[field]
-    if field in ("total_gross", "amount_due") and value is not None:
+    if field in ("total_net", "total_tax", "total_gross", "amount_due") and value is not None:
         amount = -Decimal(value) if negative else Decimal(value)
         return max(amount, Decimal("0.00")) if field == "amount_due" else amount
     return value

@@ -64,6 +64,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
     timings: list[float] = []
     errors: list[str] = []
     items = {"expected": 0, "found": 0, "not_in_truth": 0}
+    breakdowns = {"scored": 0, "exact": 0, "wrong": 0}
     options = ExtractOptions(ignore_embedded=True)
     for path in sorted((corpus / "einvoices").glob("*.pdf")):
         meta = manifest.get(path.stem, {})
@@ -93,6 +94,19 @@ def text_path(corpus: Path) -> dict[str, Any]:
                     items["found"] += 1
                     read.remove(amount)
             items["not_in_truth"] += len(read)
+        if truth["vat_breakdown"] and visible.get("tax_total") and visible.get("tax_basis_total"):
+            # the rates, taxable amounts and taxes as a set, signs aside (a credit note's are positive here)
+            expected_rates = {
+                _rate_triple(r["rate"] or 0, r["basis"], r["tax"]) for r in truth["vat_breakdown"]
+            }
+            read_rates = (
+                {_rate_triple(r.rate, r.taxable, r.tax) for r in document.vat_breakdown}
+                if document
+                else set()
+            )
+            breakdowns["scored"] += 1
+            breakdowns["exact"] += read_rates == expected_rates
+            breakdowns["wrong"] += bool(read_rates) and read_rates != expected_rates
         parts = address_parts(truth)
         if parts and visible.get("buyer_name"):  # the manifest says the buyer's block is printed
             scores["customer_address"].append(
@@ -108,6 +122,7 @@ def text_path(corpus: Path) -> dict[str, Any]:
         "errors": errors,
         "accuracy": accuracy,
         "line_items": items,
+        "vat_breakdown": breakdowns,
         "ms_median": round(statistics.median(timings), 1),
         "ms_p90": round(timings[int(len(timings) * 0.9)], 1),
     }
@@ -144,6 +159,10 @@ def unseen_layouts(corpus: Path) -> dict[str, Any]:
             else:
                 correct[name] += want is not None and str(want).lstrip("#") == got[name]
     return {"documents": len(files), "correct": correct}
+
+
+def _rate_triple(rate: object, taxable: object, tax: object) -> tuple[Decimal, Decimal, Decimal]:
+    return Decimal(str(rate)).normalize(), abs(Decimal(str(taxable))), abs(Decimal(str(tax)))
 
 
 def time_split(corpus: Path) -> dict[str, float]:
@@ -236,6 +255,11 @@ def main() -> None:
     print(
         f"  line items: {items['found']}/{items['expected']} found by amount, "
         f"{items['not_in_truth']} read that the truth has not"
+    )
+    rates = text["vat_breakdown"]
+    print(
+        f"  VAT breakdown: {rates['exact']}/{rates['scored']} exact "
+        f"({rates['wrong']} read wrong, the rest not read)"
     )
     split = result["time_split"]
     print(

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from agent.documents.schema import ExtractedDocument, Line, Party
+from agent.documents.schema import ExtractedDocument, Line, Party, VatRate
 
 # UNTDID 1001 document type codes that mean "credit note" (381 credit note, 261/262/396/532 variants).
 CREDIT_NOTE_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
@@ -175,6 +175,7 @@ def _parse_cii(root: etree._Element) -> ExtractedDocument:
         total_tax=_amount(summation, "TaxTotalAmount", currency),
         total_gross=gross,
         amount_due=_first_amount(_amount(summation, "DuePayableAmount", currency), gross),
+        vat_breakdown=_cii_vat_breakdown(settlement),
         customer=_cii_party(_node(transaction, "//BuyerTradeParty")),
         supplier=_cii_party(_node(transaction, "//SellerTradeParty")),
         referenced_invoice=_text(settlement, "InvoiceReferencedDocument/IssuerAssignedID"),
@@ -182,6 +183,43 @@ def _parse_cii(root: etree._Element) -> ExtractedDocument:
         language=None,
     )
     return _with_full_confidence(document)
+
+
+def _cii_vat_breakdown(settlement: etree._Element | None) -> list[VatRate]:
+    """The document-level ApplicableTradeTax entries (the lines' own are under each line item)."""
+    breakdown = []
+    for tax in _nodes(settlement, "ApplicableTradeTax") if settlement is not None else []:
+        taxable, amount = _amount(tax, "BasisAmount"), _amount(tax, "CalculatedAmount")
+        if taxable is None or amount is None:
+            continue
+        rate = _first_amount(_amount(tax, "RateApplicablePercent"), _amount(tax, "ApplicablePercent"))
+        breakdown.append(
+            VatRate(
+                rate=rate or Decimal("0"), taxable=taxable, tax=amount, category=_text(tax, "CategoryCode")
+            )
+        )
+    return breakdown
+
+
+def _ubl_vat_breakdown(root: etree._Element, currency: str | None) -> list[VatRate]:
+    """The TaxSubtotals of the TaxTotal in the document's currency (a second one may give the tax in
+    the accounting currency, with no subtotals or with converted ones)."""
+    tax_totals = _nodes(root, "TaxTotal")
+    in_currency = [total for total in tax_totals if _currency_of(total) in (None, currency)]
+    breakdown = []
+    for subtotal in _nodes((in_currency or tax_totals or [root])[0], "TaxSubtotal"):
+        taxable, amount = _amount(subtotal, "TaxableAmount"), _amount(subtotal, "TaxAmount")
+        if taxable is None or amount is None:
+            continue
+        rate = _amount(subtotal, "TaxCategory/Percent") or _amount(subtotal, "Percent") or Decimal("0")
+        category = _text(subtotal, "TaxCategory/ID")
+        breakdown.append(VatRate(rate=rate, taxable=taxable, tax=amount, category=category))
+    return breakdown
+
+
+def _currency_of(tax_total: etree._Element) -> str | None:
+    amount = _node(tax_total, "TaxAmount")
+    return amount.get("currencyID") if amount is not None else None
 
 
 def _ubl_party(party: etree._Element | None) -> Party:
@@ -238,6 +276,7 @@ def _parse_ubl(root: etree._Element) -> ExtractedDocument:
         total_tax=next((t for t in tax_totals if t is not None), None),
         total_gross=gross,
         amount_due=_first_amount(_amount(totals, "PayableAmount"), gross),
+        vat_breakdown=_ubl_vat_breakdown(root, currency),
         customer=_ubl_party(_node(root, "AccountingCustomerParty/Party")),
         supplier=_ubl_party(_node(root, "AccountingSupplierParty/Party")),
         referenced_invoice=_text(root, "BillingReference/InvoiceDocumentReference/ID"),
@@ -255,6 +294,8 @@ def _positive(document: ExtractedDocument) -> ExtractedDocument:
             value = getattr(document, name)
             if value is not None:
                 setattr(document, name, -value)
+        for rate in document.vat_breakdown:
+            rate.taxable, rate.tax = -rate.taxable, -rate.tax
     if document.amount_due is not None and document.amount_due < 0:
         document.warnings.append(
             f"prepaid more than the total: nothing due (the customer is owed {-document.amount_due})"

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from babel.core import get_global
+
 SPACES = "\u00a0\u202f\u2009 '’"
 MINUS_SIGNS = "-\u2212\u2013"
 
@@ -166,6 +168,12 @@ ISO_CURRENCIES = (
 
 
 ISO_CODE = re.compile(rf"\b(?:{'|'.join(ISO_CURRENCIES)})\b")  # one pass over the text, not one per code
+
+
+def smallest_coin(currency: str | None) -> Decimal:
+    """The currency's cash unit (CLDR): forints are paid in whole units, so a tax may be rounded to one."""
+    digits, _, cash_digits, _ = get_global("currency_fractions").get(currency or "", (2, 0, 2, 0))
+    return Decimal(1).scaleb(-min(digits, cash_digits))
 
 
 def find_currency(text: str) -> str | None:

@@ -30,6 +30,15 @@ class Line(BaseModel):
     amount: Decimal | None = None
 
 
+class VatRate(BaseModel):
+    """One line of the VAT breakdown: the tax at one rate, on its taxable amount."""
+
+    rate: Decimal  # percent: 20.00
+    taxable: Decimal
+    tax: Decimal
+    category: str | None = None  # UNTDID 5305 (S standard, Z zero, E exempt, AE reverse charge...), from XML
+
+
 class ExtractedDocument(BaseModel):
     source: Source
     document_type: DocumentType = "invoice"
@@ -41,6 +50,7 @@ class ExtractedDocument(BaseModel):
     total_tax: Decimal | None = None
     total_gross: Decimal | None = None
     amount_due: Decimal | None = None
+    vat_breakdown: list[VatRate] = Field(default_factory=list)
     customer: Party = Field(default_factory=Party)
     supplier: Party = Field(default_factory=Party)
     referenced_invoice: str | None = None

@@ -9,6 +9,7 @@ one that fails a check, is marked doubtful so it leads to a review task, never t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from agent.documents.items import find_items
 from agent.documents.parsing import (
     AMOUNT_RE,
     DATE_RE,
+    ISO_CODE,
     ISO_CURRENCIES,
     find_currency,
     month_first_order,
@@ -27,6 +29,7 @@ from agent.documents.parsing import (
 from agent.documents.parties import CELL_START, GAP, cell_label_re, label_words, read_parties
 from agent.documents.prefilter import candidate_lines
 from agent.documents.schema import ExtractedDocument
+from agent.documents.tax_table import find_vat_breakdown
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
 LABEL_CONFIDENCE, BELOW_CONFIDENCE, GUESS_CONFIDENCE = 0.95, 0.85, 0.5
@@ -57,6 +60,12 @@ def _tail_is_filler(line: str, end: int) -> bool:
     return not LABEL_FILLER.sub("", tail)
 
 
+def _names_other_currency(rest: str, currency: str) -> bool:
+    """Whether the words between a label and its figure name a currency other than the document's."""
+    words = re.split(r"\d", rest, maxsplit=1)[0]
+    return any(code != currency for code in ISO_CODE.findall(words))
+
+
 IDENTIFIER_PREFIX = re.compile(r"(?:\b[A-Z]{2}|[A-Z]{2}\s|[#№°:/])\s?$")
 
 
@@ -85,11 +94,13 @@ def find_after_label(
     below: int = 2,
     last: bool = False,
     strict: bool = False,
+    currency: str | None = None,
 ) -> Found | None:
     """The value right of a label on its line (same column), else in the lines just below it.
 
     `strict`: the label must open a cell and (for amounts and dates) be followed only by filler up to
-    its value, so that "Total" does not match "Total HT" nor "Gesamtbetrag" "Gesamtbetrag der Abschläge"."""
+    its value, so that "Total" does not match "Total HT" nor "Gesamtbetrag" "Gesamtbetrag der Abschläge".
+    `currency`: a label that names another currency ("Steuerbetrag in EUR" on a GBP invoice) is skipped."""
     label_re = cell_label_re(vocabulary) if strict else _label_re(vocabulary)
     hits: list[Found] = []
     for index in candidate_lines(lines, vocabulary):
@@ -98,7 +109,11 @@ def find_after_label(
             if strict and value_re is not NUMBER_VALUE and not _tail_is_filler(line, label.end()):
                 continue  # (a number may begin with letters: no tail to check)
             rest = line[label.end() :]
-            right = GAP.split(rest.strip(), maxsplit=2)
+            if currency and _names_other_currency(rest, currency):
+                continue
+            right = GAP.split(rest.strip(), maxsplit=4)
+            while len(right) > 1 and not LABEL_FILLER.sub("", right[0]):
+                right = right[1:]  # "Steuerbetrag in   EUR   1,18": cells of filler before the value
             # The value belongs to the label if it is in the next cell (a tabular layout allows one gap).
             for cell in right[:2]:
                 value = _first_value(value_re, cell)
@@ -110,7 +125,10 @@ def find_after_label(
                 # (the other column of a two-column layout may run on beside the label).
                 window = range(index + 1, min(len(lines), index + 4 * below + 1))
                 span = (label.start(), label.end())
-                cells = [(n, cell) for n in window if (cell := cell_under(lines[n], *span))]
+                # The other headers of the label's row: a value drifted right under one of them is
+                # theirs ("TOTAL HT  TOTAL TVA  TOTAL TTC" over "100,00   108,00", the tax a line lower).
+                others = [(c.start(), c.end()) for c in CELL.finditer(line) if not _overlaps(c, *span)]
+                cells = [(n, cell) for n in window if (cell := cell_under(lines[n], *span, others))]
                 for number, cell in cells[:below]:
                     value = _first_value(value_re, cell)
                     if value:
@@ -126,15 +144,27 @@ def find_after_label(
 CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
 
 
-def cell_under(line: str, start: int, end: int) -> str:
+def cell_under(line: str, start: int, end: int, other_headers: Sequence[tuple[int, int]] = ()) -> str:
     """The cell of `line` that stands under a label spanning [start, end): one overlapping the label's
     columns (a date right-aligned under its header), else the first one to its right (a table whose
-    values drift right of their headers)."""
+    values drift right of their headers), unless the line's figures stand under the `other_headers` of
+    the label's row: then the one to the right is another column's."""
     cells = list(CELL.finditer(line))
     for cell in cells:
-        if cell.start() < end + 2 and cell.end() > start - 4:  # layout text drifts a column or two
+        if _overlaps(cell, start, end):
             return cell.group(0)
-    return next((cell.group(0) for cell in cells if cell.start() >= start), "")
+    under_others = [
+        c
+        for c in cells
+        if any(ch.isdigit() for ch in c.group(0)) and any(_overlaps(c, *h) for h in other_headers)
+    ]
+    # A row of values aligned under the other headers is theirs; a lone value far right is a drift.
+    taken = under_others if len(under_others) >= 2 else []
+    return next((c.group(0) for c in cells if c.start() >= start and c not in taken), "")
+
+
+def _overlaps(cell: re.Match[str], start: int, end: int) -> bool:
+    return cell.start() < end + 2 and cell.end() > start - 4  # layout text drifts a column or two
 
 
 def detect_language(text: str) -> str | None:
@@ -234,12 +264,14 @@ def find_issue_date(lines: list[str]) -> Found | None:
     )
 
 
-def find_totals(lines: list[str]) -> dict[str, Found | None]:
+def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Found | None]:
     """The labelled totals. They stand at the end: the last labelled value wins over a table header's
     ("Montant HT"). A specific gross label ("Total TTC", "Bruttosumme") wins over a bare "Total"."""
 
     def last(vocabulary: str, below: int = 1) -> Found | None:
-        return find_after_label(lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True)
+        return find_after_label(
+            lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True, currency=currency
+        )
 
     return {
         "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
@@ -287,7 +319,8 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
             confidence["due_date"] = 0.85
             warnings.append("due date computed from the payment terms")
 
-    totals = find_totals(lines)
+    currency = find_currency(text)
+    totals = find_totals(lines, currency)
     gross, net, tax = (_amount_value(totals[k]) for k in ("gross", "net", "tax"))
     amount_due = _amount_value(totals["due"])
     # A mismatch of net + tax and gross is left as printed: validation lowers the confidence and the
@@ -308,9 +341,11 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
     else:
         confidence["amount_due"] = totals["due"].confidence if totals["due"] else 0.0
 
-    currency = find_currency(text)
     if currency:
         confidence["currency"] = 0.95
+    vat_breakdown, breakdown_confidence = find_vat_breakdown(lines, net, tax, currency) or ([], None)
+    if breakdown_confidence is not None:
+        confidence["vat_breakdown"] = breakdown_confidence
     if number:
         confidence["number"] = number.confidence
 
@@ -342,6 +377,7 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
         issue_date=issue_date,
         due_date=due_date,
         currency=currency,
+        vat_breakdown=vat_breakdown,
         total_net=net,
         total_tax=tax,
         total_gross=gross,

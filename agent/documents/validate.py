@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_name
 
+from agent.documents.parsing import smallest_coin
 from agent.documents.schema import ExtractedDocument
 from agent.documents.vat import has_known_country, is_valid_vat
 
@@ -57,6 +58,7 @@ def validate(document: ExtractedDocument, *, today: date | None = None) -> Extra
     for amount in (d.total_gross, d.amount_due):
         if amount is not None and amount < 0:
             _lower(d, ("amount_due",), "negative amount: amounts are positive, the type says credit note")
+    _check_vat_breakdown(d)
     if not d.customer.name:
         _lower(d, ("customer_name",), "no customer name found")
     for who, party in (("customer", d.customer), ("supplier", d.supplier)):
@@ -64,3 +66,34 @@ def validate(document: ExtractedDocument, *, today: date | None = None) -> Extra
             d.warnings.append(f"{who} VAT id {party.vat_id} fails its checksum")
             d.confidence[f"{who}_vat_id"] = DOUBTFUL
     return d
+
+
+def _check_vat_breakdown(d: ExtractedDocument) -> None:
+    """Each rate's tax is its taxable amount times the rate, rounded to the cent (EN 16931 BR-CO-17), and
+    the rates add up to the totals. The breakdown is not what reminders are built on: a failed check
+    marks it doubtful and says why, and the totals' own checks stand."""
+    rates = d.vat_breakdown
+    if not rates:
+        return
+    d.confidence.setdefault("vat_breakdown", d.confidence.get("total_gross", DOUBTFUL))
+    unit = smallest_coin(d.currency)
+    for rate in rates:
+        expected = (rate.taxable * rate.rate / 100).quantize(CENT)
+        if abs(expected - rate.tax) > max(CENT, unit):
+            _lower(
+                d, ("vat_breakdown",), f"VAT at {rate.rate} % on {rate.taxable} is {expected}, not {rate.tax}"
+            )
+    tolerance = CENT * len(rates)
+    taxable, tax = sum(r.taxable for r in rates), sum(r.tax for r in rates)
+    if d.total_net is not None and abs(taxable - d.total_net) > tolerance:
+        _lower(
+            d,
+            ("vat_breakdown",),
+            f"the VAT breakdown's taxable amounts add up to {taxable}, not the net {d.total_net}",
+        )
+    if d.total_tax is not None and abs(tax - d.total_tax) > tolerance:
+        _lower(
+            d,
+            ("vat_breakdown",),
+            f"the VAT breakdown's tax adds up to {tax}, not the total tax {d.total_tax}",
+        )
