@@ -58,6 +58,7 @@ def as_record(given: str, name: str, document: ExtractedDocument, attachment: bo
     record["lines"] = data["lines"]
     record["language"] = document.language
     record["confidence"] = document.confidence
+    record["locations"] = data["locations"]
     record["warnings"] = document.warnings
     if document.llm_usage:
         record["llm_usage"] = document.llm_usage

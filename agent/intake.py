@@ -141,7 +141,7 @@ def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachmen
 def doubts(extraction: ExtractedDocument, threshold: float, own_names: list[str]) -> list[str]:
     """Why an extraction must not drive reminders on its own; empty when it may."""
     reasons = [
-        f"{name} is uncertain ({extraction.confidence.get(name, 0.0):.2f})"
+        f"{name} is uncertain ({extraction.confidence.get(name, 0.0):.2f}){_where(extraction, name)}"
         for name in KEY_FIELDS
         if extraction.confidence.get(name, 0.0) < threshold
         and not (name == "due_date" and extraction.document_type == "credit_note")
@@ -152,6 +152,15 @@ def doubts(extraction: ExtractedDocument, threshold: float, own_names: list[str]
     if reasons:  # the extractor's own warnings help the person who checks
         reasons += extraction.warnings
     return reasons
+
+
+def _where(extraction: ExtractedDocument, name: str) -> str:
+    """Where the page shows the doubtful value, so the person who checks looks at the right place."""
+    location = extraction.locations.get(name)
+    if location is None:
+        return ""
+    excerpt = location.text[max(0, location.start - 40) : location.end + 40].strip()
+    return f", read on page {location.page}, line {location.line}: “{excerpt}”"
 
 
 def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:

@@ -201,3 +201,12 @@ def test_seller_and_buyer_labels_on_one_row_each_open_their_block() -> None:
         "Gartenweg 12                       Hafenstraße 3\n"
     )
     assert (document.supplier.name, document.customer.name) == ("Schreinerei Meier", "Holzhandel Nord GmbH")
+
+
+def test_a_colon_between_label_and_amount_in_one_cell() -> None:
+    # "Total TTC : 1 200,00 EUR": the colon is the label's, not an identifier's ("N° TVA : FR32 …")
+    document = extract_from_text(
+        "Facture F-7   Date : 03/11/2026\nTotal HT : 1 000,00 EUR\nTotal TTC : 1 200,00 EUR"
+    )
+    assert (document.total_net, document.total_gross) == (Decimal("1000.00"), Decimal("1200.00"))
+    assert document.customer.vat_id is None and document.total_tax is None

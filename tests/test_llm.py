@@ -86,6 +86,9 @@ def test_an_llm_that_disagrees_sends_the_document_to_a_person(agent: Agent, runt
         assert any(
             "amount due: the LLM read 1000.00, the text extractor" in r for r in task.details["reasons"]
         )
+        # the page shows where the agreed fields were read; not the amount the LLM read otherwise
+        assert "number" in document.extraction["locations"]
+        assert "amount_due" not in document.extraction["locations"]
 
 
 def test_a_failing_endpoint_leaves_the_deterministic_reading(agent: Agent, runtime: Runtime) -> None:

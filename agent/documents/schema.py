@@ -39,6 +39,17 @@ class VatRate(BaseModel):
     category: str | None = None  # UNTDID 5305 (S standard, Z zero, E exempt, AE reverse charge...), from XML
 
 
+class Location(BaseModel):
+    """Where a value was read: page and line (from 1), the line as printed (column gaps shortened) and
+    the value's span [start, end) in it."""
+
+    page: int
+    line: int
+    start: int
+    end: int
+    text: str
+
+
 class ExtractedDocument(BaseModel):
     source: Source
     document_type: DocumentType = "invoice"
@@ -61,6 +72,9 @@ class ExtractedDocument(BaseModel):
     llm_usage: dict[str, int] = Field(default_factory=dict, description="Tokens, when an LLM read it")
     provenance: dict[str, str] = Field(
         default_factory=dict, description="Where the text path found each field: its label and place"
+    )
+    locations: dict[str, Location] = Field(
+        default_factory=dict, description="Where on the page the text path read each field"
     )
     layout: str | None = Field(default=None, description="The layout's fingerprint (layouts.py)")
     layout_confirmed: list[str] = Field(

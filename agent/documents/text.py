@@ -1,170 +1,36 @@
 """The deterministic text extractor: no template, no LLM.
 
-It reads pypdf's layout text (columns kept as spaces) and finds each field next to its label: on the
-same line to the right, or just below in the same column. Amounts are cross-checked (net + tax =
-gross) before they are believed. Every field gets a confidence; a value found without its label, or
-one that fails a check, is marked doubtful so it leads to a review task, never to a customer e-mail.
+It reads the layout text (columns kept as spaces, `pdf_layout.py`) and finds each field next to its
+label (`labelled.py`): on the same line to the right, or just below in the same column. Amounts are
+cross-checked (net + tax = gross) before they are believed. Every field gets a confidence and, in
+`locations`, the page, line and span it was read at; a value found without its label, or one that fails
+a check, is marked doubtful so it leads to a review task, never to a customer e-mail.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.items import find_items
+from agent.documents.labelled import NUMBER_VALUE, Found, find_after_label
+from agent.documents.locations import locations_of
 from agent.documents.parsing import (
     AMOUNT_RE,
     DATE_RE,
-    ISO_CODE,
-    ISO_CURRENCIES,
     find_currency,
     month_first_order,
     parse_amount,
     parse_date,
 )
-from agent.documents.parties import CELL_START, GAP, cell_label_re, label_words, read_parties
-from agent.documents.prefilter import candidate_lines
+from agent.documents.parties import CELL_START, read_parties
 from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
 
-NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
-LABEL_CONFIDENCE, BELOW_CONFIDENCE, GUESS_CONFIDENCE = 0.95, 0.85, 0.5
-# What may stand between a strict label and its value: a currency, a colon, a filler word ("Date de
-# facture le 2 mars", "Steuerbetrag in EUR"). Anything else means the label is part of another one
-# ("Gesamtbetrag der Abschläge", "Date de facture associée").
-LABEL_FILLER = re.compile(
-    rf"\b(?:{'|'.join(ISO_CURRENCIES)}|in|en|le|la|du|vom|am|del|de|of|the|on|for|this|{labels.INVOICE_TITLES})\b"
-    r"|[€$£:.()\[\]%/#\s]",
-    re.IGNORECASE,
-)
-
-
-@dataclass
-class Found:
-    value: str
-    line: int
-    confidence: float
-    how: str = ""  # the label and the value's place ("total ttc|below"): the layout memory compares it
-
-
-def _label_re(vocabulary: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w])(?=\S)(?:{vocabulary})(?![\w])\s*[:.]?", re.IGNORECASE)
-
-
-def _tail_is_filler(line: str, end: int) -> bool:
-    tail = re.split(r"\s{3,}|(?=[\d\-\u2212])", line[end:], maxsplit=1)[0]
-    return not LABEL_FILLER.sub("", tail)
-
-
-def _names_other_currency(rest: str, currency: str) -> bool:
-    """Whether the words between a label and its figure name a currency other than the document's."""
-    words = re.split(r"\d", rest, maxsplit=1)[0]
-    return any(code != currency for code in ISO_CODE.findall(words))
-
-
-IDENTIFIER_PREFIX = re.compile(r"(?:\b[A-Z]{2}|[A-Z]{2}\s|[#№°:/])\s?$")
-
-
-def _first_value(value_re: re.Pattern[str], cell: str) -> str | None:
-    """The first value in a cell that is not a rate ("TVA 20 % 240,00" holds 240,00) nor part of an
-    identifier ("N° TVA : FR32 123 456 789" holds no amount). For amounts, one with decimals is
-    preferred to a bare integer, which on an invoice is more often a quantity or a reference."""
-    candidates = []
-    for match in value_re.finditer(cell):
-        if cell[match.end() :].lstrip().startswith("%"):
-            continue
-        if value_re is AMOUNT_RE and IDENTIFIER_PREFIX.search(cell[: match.start()]):
-            continue
-        candidates.append(match.group(0))
-    if value_re is AMOUNT_RE:
-        with_decimals = [c for c in candidates if re.search(r"[.,]\d{1,2}\)?$", c)]
-        candidates = with_decimals or candidates
-    return candidates[0] if candidates else None
-
-
-def find_after_label(
-    lines: list[str],
-    vocabulary: str,
-    value_re: re.Pattern[str],
-    *,
-    below: int = 2,
-    last: bool = False,
-    strict: bool = False,
-    currency: str | None = None,
-) -> Found | None:
-    """The value right of a label on its line (same column), else in the lines just below it.
-
-    `strict`: the label must open a cell and (for amounts and dates) be followed only by filler up to
-    its value, so that "Total" does not match "Total HT" nor "Gesamtbetrag" "Gesamtbetrag der Abschläge".
-    `currency`: a label that names another currency ("Steuerbetrag in EUR" on a GBP invoice) is skipped."""
-    label_re = cell_label_re(vocabulary) if strict else _label_re(vocabulary)
-    hits: list[Found] = []
-    for index in candidate_lines(lines, vocabulary):
-        line = lines[index]
-        for label in label_re.finditer(line):
-            if strict and value_re is not NUMBER_VALUE and not _tail_is_filler(line, label.end()):
-                continue  # (a number may begin with letters: no tail to check)
-            rest = line[label.end() :]
-            if currency and _names_other_currency(rest, currency):
-                continue
-            right = GAP.split(rest.strip(), maxsplit=4)
-            while len(right) > 1 and not LABEL_FILLER.sub("", right[0]):
-                right = right[1:]  # "Steuerbetrag in   EUR   1,18": cells of filler before the value
-            # The value belongs to the label if it is in the next cell (a tabular layout allows one gap).
-            for cell in right[:2]:
-                value = _first_value(value_re, cell)
-                if value:
-                    hits.append(Found(value, index, LABEL_CONFIDENCE, f"{label_words(label.group(0))}|right"))
-                    break
-            else:
-                # The next lines that have text in the label's column; lines blank there do not count
-                # (the other column of a two-column layout may run on beside the label).
-                window = range(index + 1, min(len(lines), index + 4 * below + 1))
-                span = (label.start(), label.end())
-                # The other headers of the label's row: a value drifted right under one of them is
-                # theirs ("TOTAL HT  TOTAL TVA  TOTAL TTC" over "100,00   108,00", the tax a line lower).
-                others = [(c.start(), c.end()) for c in CELL.finditer(line) if not _overlaps(c, *span)]
-                cells = [(n, cell) for n in window if (cell := cell_under(lines[n], *span, others))]
-                for number, cell in cells[:below]:
-                    value = _first_value(value_re, cell)
-                    if value:
-                        hits.append(
-                            Found(value, number, BELOW_CONFIDENCE, f"{label_words(label.group(0))}|below")
-                        )
-                        break
-            if hits and not last:
-                return hits[0]
-    return hits[-1] if hits else None
-
-
-CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
-
-
-def cell_under(line: str, start: int, end: int, other_headers: Sequence[tuple[int, int]] = ()) -> str:
-    """The cell of `line` that stands under a label spanning [start, end): one overlapping the label's
-    columns (a date right-aligned under its header), else the first one to its right (a table whose
-    values drift right of their headers), unless the line's figures stand under the `other_headers` of
-    the label's row: then the one to the right is another column's."""
-    cells = list(CELL.finditer(line))
-    for cell in cells:
-        if _overlaps(cell, start, end):
-            return cell.group(0)
-    under_others = [
-        c
-        for c in cells
-        if any(ch.isdigit() for ch in c.group(0)) and any(_overlaps(c, *h) for h in other_headers)
-    ]
-    # A row of values aligned under the other headers is theirs; a lone value far right is a drift.
-    taken = under_others if len(under_others) >= 2 else []
-    return next((c.group(0) for c in cells if c.start() >= start and c not in taken), "")
-
-
-def _overlaps(cell: re.Match[str], start: int, end: int) -> bool:
-    return cell.start() < end + 2 and cell.end() > start - 4  # layout text drifts a column or two
+GUESS_CONFIDENCE = 0.5
 
 
 def detect_language(text: str) -> str | None:
@@ -282,7 +148,10 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
     }
 
 
-def extract_from_text(text: str, *, company_names: list[str] | None = None) -> ExtractedDocument:
+def extract_from_text(
+    text: str, *, company_names: list[str] | None = None, page_starts: Sequence[int] = (0,)
+) -> ExtractedDocument:
+    """The document a layout text shows; `page_starts`: the line each page begins on (locations.py)."""
     lines = [line.rstrip() for line in text.splitlines()]
     confidence: dict[str, float] = {}
     warnings: list[str] = []
@@ -389,4 +258,26 @@ def extract_from_text(text: str, *, company_names: list[str] | None = None) -> E
         language=language,
         confidence=confidence,
         warnings=warnings,
+        locations=locations_of(
+            lines,
+            page_starts,
+            {
+                "number": _at(number),
+                "issue_date": _at(issue) if issue_how != "first date" else None,
+                "due_date": _at(due) if due_how != "payment terms" else None,
+                **{field: _at(totals[key]) for key, field in TOTAL_FIELDS.items()},
+            },
+            {
+                "customer_name": customer.name,
+                "customer_vat_id": customer.vat_id,
+                "supplier_name": supplier.name,
+            },
+        ),
     )
+
+
+TOTAL_FIELDS = {"net": "total_net", "tax": "total_tax", "gross": "total_gross", "due": "amount_due"}
+
+
+def _at(found: Found | None) -> tuple[int, str] | None:
+    return (found.line, found.value) if found else None
