@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
+from itertools import pairwise
 
 _LITERAL = re.compile(r"[^\\\[\](){}?*+.|^$]*")  # letters, digits, spaces, punctuation with no regex meaning
 _FOLD = str.maketrans({"ı": "i"})  # the re module matches a dotless i to i; casefold() does not
@@ -83,24 +85,7 @@ def _alternative_starts(pattern: str) -> set[str] | None:
 
 def _group_end(pattern: str) -> int:
     """The index of the parenthesis that closes the group opening the pattern, or -1."""
-    depth, in_class, index = 0, False, 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
+    return next((index for index, char, depth in _syntax(pattern) if char == ")" and depth == 0), -1)
 
 
 def candidate_lines(lines: list[str], vocabulary: str) -> list[int] | range:
@@ -139,23 +124,26 @@ def _folded(lines: list[str]) -> tuple[str, list[int]]:
 
 def _alternatives(vocabulary: str) -> list[str]:
     """The vocabulary's top-level alternatives (a | inside a group or a class does not split)."""
-    alternatives, current, depth, in_class, index = [], "", 0, False, 0
-    while index < len(vocabulary):
-        char = vocabulary[index]
+    cuts = [index for index, char, depth in _syntax(vocabulary) if char == "|" and depth == 0]
+    bounds = [-1, *cuts, len(vocabulary)]
+    return [vocabulary[start + 1 : end] for start, end in pairwise(bounds)]
+
+
+def _syntax(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """The pattern's characters that are syntax (neither escaped nor inside a class), each with its index
+    and the depth of groups it stands in (a group's own parentheses count as outside it)."""
+    depth, in_class, index = 0, False, 0
+    while index < len(pattern):
+        char = pattern[index]
         if char == "\\":
-            current += vocabulary[index : index + 2]
             index += 2
             continue
         if in_class:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            alternatives.append(current)
-            current, index = "", index + 1
-            continue
-        current += char
+        else:
+            depth -= char == ")"
+            yield index, char, depth
+            depth += char == "("
         index += 1
-    return [*alternatives, current]
