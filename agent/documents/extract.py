@@ -93,7 +93,7 @@ def extract_document(filename: str, data: bytes, options: ExtractOptions | None 
         pages = pdf_pages(reader)
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise ExtractionError(f"{filename}: the PDF cannot be read ({error})") from error
-    if len("".join(pages).strip()) < LEAST_TEXT:  # a scan, or text drawn as shapes: read the rendered pages
+    if not _has_text(pages):  # a scan, or text drawn as shapes: read the rendered pages
         return _read_by_ocr(filename, lambda: ocr.pdf_page_images(data), options)
     return _read_text(pages, options)
 
@@ -105,7 +105,7 @@ def _read_by_ocr(
         pages = [ocr.image_text(image) for image in images()]
     except (ocr.OcrUnavailable, ocr.OcrFailed) as error:
         raise ExtractionError(f"{filename} has no text layer (a photo or a scan): {error}") from error
-    if len("".join(pages).strip()) < LEAST_TEXT:
+    if not _has_text(pages):
         raise ExtractionError(f"{filename}: OCR found no text on it")
     document = _read_text(pages, options)
     document.source = "ocr"
@@ -113,6 +113,10 @@ def _read_by_ocr(
         document.confidence[field] = min(value, OCR_CONFIDENCE_CAP)
     document.warnings.append("read by OCR from an image: a person checks it before it drives reminders")
     return document
+
+
+def _has_text(pages: list[str]) -> bool:
+    return len("".join(pages).strip()) >= LEAST_TEXT
 
 
 def _read_text(pages: list[str], options: ExtractOptions) -> ExtractedDocument:

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from itertools import combinations
 
-from agent.documents.parsing import AMOUNT_RE, parse_amount
+from agent.documents.parsing import parse_amount, row_numbers
 from agent.documents.schema import Line
 
 CENT = Decimal("0.01")
@@ -18,23 +18,8 @@ MAX_ITEMS = 500
 DESCRIPTION = re.compile(r"[^\W\d_]{2,}")
 
 
-def _numbers(line: str) -> list[tuple[int, Decimal, bool]]:
-    """The numbers of a row with their positions, leaving out rates ("20 %") and dates."""
-    found = []
-    for match in AMOUNT_RE.finditer(line):
-        after = line[match.end() : match.end() + 2].lstrip()
-        if after.startswith("%") or re.match(r"[./-]\d", line[match.end() : match.end() + 2]):
-            continue
-        if match.start() and line[match.start() - 1] in "./-" and line[max(0, match.start() - 3)].isdigit():
-            continue  # the tail of a date or a reference
-        value = parse_amount(match.group(0))
-        if value is not None:  # with the cents printed: money, not a phone number's digits
-            found.append((match.start(), value, bool(re.search(r"[.,]\d{2}\)?$", match.group(0)))))
-    return found
-
-
 def _item(line: str) -> Line | None:
-    numbers = _numbers(line)
+    numbers = [number for number in row_numbers(line) if not number.percent]
     if len(numbers) < 3:
         return None
     # A rate printed in the row may be its discount ("4,55 €  10 %  81,90 €"); none is the plain product.
@@ -44,10 +29,9 @@ def _item(line: str) -> Line | None:
         if (rate := parse_amount(m.group(1)))
     ]
     # The amount is the row's last number as often as not; try the right-most triples first.
-    for (q_at, quantity, _), (_, price, _), (_, amount, in_cents) in sorted(
-        combinations(numbers, 3), key=lambda triple: -triple[2][0]
-    ):
-        if quantity <= 0 or amount == 0 or price == 0 or not in_cents:
+    for first, second, third in sorted(combinations(numbers, 3), key=lambda triple: -triple[2].start):
+        q_at, quantity, price, amount = first.start, first.value, second.value, third.value
+        if quantity <= 0 or amount == 0 or price == 0 or not third.in_cents:
             continue
         product = quantity * price
         if not any(abs(product * (100 - rate) / 100 - amount) <= CENT for rate in discounts):

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from babel.core import get_global
 
@@ -22,6 +23,30 @@ AMOUNT_PATTERN = (
     r"|[(\-\u2212]?\d+(?:[.,]\d{1,2})?\)?"
 )
 AMOUNT_RE = re.compile(AMOUNT_PATTERN)
+
+
+class RowNumber(NamedTuple):
+    start: int
+    end: int
+    value: Decimal
+    in_cents: bool  # printed with two decimals: money, rather than a count or an identifier's digits
+    percent: bool  # followed by "%": a rate
+
+
+def row_numbers(line: str) -> list[RowNumber]:
+    """The numbers of a table row, leaving out the pieces of dates and references ("03/11", "7-12")."""
+    found = []
+    for match in AMOUNT_RE.finditer(line):
+        start, end, text = match.start(), match.end(), match.group(0)
+        if re.match(r"[./-]\d", line[end : end + 2]):
+            continue  # the head of a date or a reference
+        if start and line[start - 1] in "./-" and line[max(0, start - 3)].isdigit():
+            continue  # its tail
+        value = parse_amount(text)
+        if value is not None:
+            in_cents = bool(re.search(r"[.,]\d{2}\)?$", text))
+            found.append(RowNumber(start, end, value, in_cents, line[end : end + 2].lstrip().startswith("%")))
+    return found
 
 
 def parse_amount(text: str) -> Decimal | None:

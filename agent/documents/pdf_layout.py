@@ -183,9 +183,6 @@ class _TextState:
         # one offset per number, so that would grow with the square of the array's length.
         self.stack.append((matrix, is_text, is_render, multiply(matrix, self.stack[-1][3])))
 
-    def transform(self) -> Matrix:
-        return self.stack[-1][3]
-
     def show(self, value: bytes | str) -> Shown:
         """The string as placed now; its characters are kept for a TJ offset that follows it."""
         font = self.font

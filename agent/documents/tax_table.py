@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice, product
 
-from agent.documents.parsing import AMOUNT_RE, parse_amount, smallest_coin
+from agent.documents.parsing import parse_amount, row_numbers, smallest_coin
 from agent.documents.prefilter import candidate_lines
 from agent.documents.schema import VatRate
 
@@ -27,7 +27,6 @@ READ = 0.9  # rows that add up to the totals
 FROM_TOTALS = 0.8  # one printed rate that closes the totals
 TAX_WORD = r"tva|vat|tax|ust|umsatzsteuer|mehrwertsteuer|mwst|steuer|iva|btw|impuesto|imposta|imposto"
 _TAX_WORD = re.compile(rf"(?<![^\W\d_])(?:{TAX_WORD})", re.IGNORECASE)
-_PERCENT = re.compile(r"\s?%")
 
 
 @dataclass(frozen=True)
@@ -54,35 +53,18 @@ def _rows_with_rates(lines: list[str]) -> list[int]:
 
 
 def _rate_row(index: int, line: str, unit: Decimal) -> RateRow | None:
-    numbers = _numbers(line)
+    numbers = row_numbers(line)
     names_the_tax = bool(_TAX_WORD.search(line))
-    for position, (_start, end, value, in_cents) in enumerate(numbers):
-        with_percent = bool(_PERCENT.match(line, end))
+    for position, (_start, _end, value, in_cents, with_percent) in enumerate(numbers):
         if not (0 <= value <= HIGHEST_RATE) or not (with_percent or (names_the_tax and not in_cents)):
             continue
-        money = [(v, s) for n, (s, _, v, cents) in enumerate(numbers) if n != position and cents]
+        money = [(n.value, n.start) for k, n in enumerate(numbers) if k != position and n.in_cents]
         for (taxable, at), (tax, tax_at) in product(money, money):
             if at == tax_at or taxable == 0 or (value == 0 and tax != 0):
                 continue
             if abs((taxable * value / 100).quantize(CENT) - tax) <= max(unit, CENT):
                 return RateRow(index, value, taxable, tax)
     return None
-
-
-def _numbers(line: str) -> list[tuple[int, int, Decimal, bool]]:
-    """The numbers of a row: where they start and end, their value, and whether cents are printed."""
-    found = []
-    for match in AMOUNT_RE.finditer(line):
-        text = match.group(0)
-        if re.match(r"[./-]\d", line[match.end() : match.end() + 2]):
-            continue  # the head of a date or a reference
-        if match.start() and line[match.start() - 1] in "./-" and line[max(0, match.start() - 3)].isdigit():
-            continue  # its tail
-        value = parse_amount(text)
-        if value is not None:
-            in_cents = bool(re.search(r"[.,]\d{2}\)?$", text))
-            found.append((match.start(), match.end(), value, in_cents))
-    return found
 
 
 def find_vat_breakdown(
