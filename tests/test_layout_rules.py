@@ -210,3 +210,20 @@ def test_a_colon_between_label_and_amount_in_one_cell() -> None:
     )
     assert (document.total_net, document.total_gross) == (Decimal("1000.00"), Decimal("1200.00"))
     assert document.customer.vat_id is None and document.total_tax is None
+
+
+def test_filler_cells_between_a_label_and_its_value() -> None:
+    # "Steuerbetrag in   EUR   1,18": the words between label and figure may stand in cells of their own
+    page = """
+    Rechnung Nr. 1180                                   vom 29.10.2018
+    Umsatzsteuer  (S)            16,90            7            1,18
+    Rechnungssumme ohne USt.                                  16,90
+    Steuerbetrag in        EUR                                 1,18
+    Gesamtbetrag                                              18,08
+    """
+    document = extract_from_text(page)
+    assert (document.total_net, document.total_tax, document.total_gross) == (
+        Decimal("16.90"),
+        Decimal("1.18"),
+        Decimal("18.08"),
+    )
