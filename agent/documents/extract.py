@@ -21,8 +21,9 @@ from agent.documents import layouts, ocr, pdf_layout
 from agent.documents.einvoice import NotAnEInvoice, embedded_xml, parse_einvoice
 from agent.documents.llm_reading import cross_check, from_llm
 from agent.documents.locations import field_value, page_starts
+from agent.documents.placement import PageText
 from agent.documents.schema import ExtractedDocument
-from agent.documents.text import extract_from_text
+from agent.documents.text import date_order, extract_from_text
 from agent.documents.validate import validate
 from agent.llm import LlmAnswer, LlmDocument
 
@@ -127,7 +128,7 @@ def _read_text(pages: list[str], options: ExtractOptions) -> ExtractedDocument:
     document.layout = layouts.fingerprint(document)
     remembered = options.layouts(document.layout) if options.layouts and document.layout else None
     if remembered:
-        layouts.apply_memory(document, remembered)
+        layouts.apply_memory(document, remembered, page_text_of(pages, document))
     document = validate(document, today=options.today)
     if options.llm is None or layouts.fully_confirmed(document):
         return document  # a validated layout, every key field where it was: no LLM call
@@ -146,6 +147,36 @@ def _read_text(pages: list[str], options: ExtractOptions) -> ExtractedDocument:
         if field_value(checked, field) == field_value(document, field)
     }
     return validate(checked, today=options.today)
+
+
+def text_reading(data: bytes, options: ExtractOptions) -> tuple[ExtractedDocument, PageText] | None:
+    """A PDF's text-path reading (its XML ignored, no LLM, no memory) and its page text: what a person's
+    check of the document teaches its layout. None for a file with no text layer to learn from."""
+    if not data.startswith(b"%PDF"):
+        return None
+    try:
+        pages = pdf_pages(PdfReader(io.BytesIO(data)))
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return None
+    if not _has_text(pages):
+        return None
+    text = "\n".join(pages)
+    reading = extract_from_text(
+        text, company_names=list(options.company_names), page_starts=page_starts(pages)
+    )
+    reading.layout = layouts.fingerprint(reading)
+    return reading, page_text_of(pages, reading)
+
+
+def page_text_of(pages: list[str], reading: ExtractedDocument) -> PageText:
+    """The pages' text as the layout memory reads it, in the text path's date order and currency."""
+    text = "\n".join(pages)
+    return PageText(
+        text,
+        month_first=date_order(text, reading.language),
+        currency=reading.currency,
+        starts=page_starts(pages),
+    )
 
 
 def _language_of(reader: PdfReader) -> str | None:

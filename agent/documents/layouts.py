@@ -7,20 +7,29 @@ has been validated, the next one of that layout is read with more confidence and
 - What is remembered is where each field sat (`ExtractedDocument.provenance`: its label and place), and
   only from a document the text path read the same as a second, trusted reading: its own e-invoice XML,
   or an LLM that agreed on every key field.
-- On a later document of that layout, a field found where it was validated gets `REMEMBERED` confidence;
-  a field found elsewhere keeps its own, so a changed layout still goes to a person. When every key field
-  is confirmed, the LLM is not asked.
+- A person's correction teaches too (`learn_from_person`): a field they confirmed is remembered where it
+  was read; a field they corrected is remembered where its true value is printed (`placement.teach`), or
+  forgotten when no label leads to it.
+- On a later document of that layout, a field the text path read elsewhere is read again at the
+  remembered place (`placement.read_at`); a field found where it was validated gets `REMEMBERED`
+  confidence; a field found elsewhere keeps its own, so a changed layout still goes to a person. When
+  every key field is confirmed, the LLM is not asked.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
 from agent.documents.llm_reading import AGREED, CHECKED, comparable
+from agent.documents.locations import locate
+from agent.documents.placement import TEACHABLE, PageText, read_at, teach, value_of
 from agent.documents.schema import ExtractedDocument
+from agent.documents.text import due_from_terms
 from agent.models import Layout
 
 IDENTIFYING = ("number", "issue_date", "total_gross", "customer_name")
@@ -29,16 +38,24 @@ REMEMBERED = 0.96  # over the review threshold; validation still lowers it when 
 
 
 def fingerprint(document: ExtractedDocument) -> str | None:
-    """The layout's fingerprint; None when one of the identifying fields was not found by a label."""
+    """The layout's fingerprint; None when two identifying fields were not found. One may be missing:
+    a layout whose number has no label the extractor knows is what a person's correction teaches."""
     parts = [document.provenance.get(name) for name in IDENTIFYING]
-    if not all(parts):
+    if sum(1 for part in parts if part) < len(IDENTIFYING) - 1:
         return None
     material = "\n".join([*(part or "" for part in parts), document.supplier.vat_id or ""])
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-def apply_memory(document: ExtractedDocument, remembered: dict[str, str]) -> None:
-    """Raise the confidence of the fields found where the validated document had them."""
+def apply_memory(
+    document: ExtractedDocument, remembered: dict[str, str], page: PageText | None = None
+) -> None:
+    """Read again, at its remembered place, each field the text path read elsewhere; then raise the
+    confidence of the fields found where the validated document had them."""
+    if page is not None:
+        for name, how in remembered.items():
+            if name in TEACHABLE and document.provenance.get(name) != how:
+                _read_again(document, name, how, page)
     confirmed = [name for name, how in document.provenance.items() if remembered.get(name) == how]
     for name in confirmed:
         document.confidence[name] = max(document.confidence.get(name, 0.0), REMEMBERED)
@@ -62,24 +79,49 @@ def agrees(reading: ExtractedDocument, trusted: ExtractedDocument) -> bool:
     return all(comparable(reading, name) is not None for name in IDENTIFYING)
 
 
+def _read_again(document: ExtractedDocument, name: str, how: str, page: PageText) -> None:
+    found = read_at(page, name, how)
+    value = value_of(name, found.value, page) if found else None
+    if found is None or value is None:
+        return  # not printed there: the field keeps its own reading and confidence
+    before = getattr(document, name)
+    setattr(document, name, value)
+    document.provenance[name] = how
+    document.locations.pop(name, None)
+    if where := locate(page.lines, page.starts, found.line, found.value):
+        document.locations[name] = where
+    # Values the text path derived from the one replaced follow it.
+    if name == "total_gross" and document.provenance.get("amount_due") == "gross - prepaid":
+        prepaid = (before or Decimal(0)) - (document.amount_due or Decimal(0))
+        document.amount_due = document.total_gross - prepaid if document.total_gross else None
+    if name == "issue_date" and document.provenance.get("due_date") == "payment terms":
+        document.due_date = due_from_terms(page.text, document.issue_date)
+
+
 def recall(session: Session, *, layout: str) -> dict[str, str] | None:
     row = session.exec(select(Layout).where(Layout.fingerprint == layout)).first()
     return dict(row.fields) if row else None
 
 
 def remember(
-    session: Session, *, reading: ExtractedDocument, validated_by: str, document_id: int | None, at: datetime
-) -> Layout | None:
-    """Keep (or refresh) the layout of a text reading that a trusted reading validated."""
-    layout = reading.layout or fingerprint(reading)
-    if layout is None:
-        return None
+    session: Session,
+    *,
+    layout: str,
+    fields: dict[str, str],
+    validated_by: str,
+    document_id: int | None,
+    at: datetime,
+    forget: tuple[str, ...] = (),
+) -> Layout:
+    """Keep (or refresh) where a validated document's fields sat; `forget`: fields a person corrected
+    whose true place is unknown, so the layout no longer vouches for them."""
     row = session.exec(select(Layout).where(Layout.fingerprint == layout)).first()
     if row is None:
         row = Layout(
             fingerprint=layout, validated_by=validated_by, first_validated_at=at, last_validated_at=at
         )
-    row.fields = {**row.fields, **reading.provenance}
+    kept = {name: how for name, how in row.fields.items() if name not in forget}
+    row.fields = {**kept, **fields}
     row.validations += 1
     row.validated_by, row.last_document_id, row.last_validated_at = validated_by, document_id, at
     session.add(row)
@@ -99,11 +141,72 @@ def learn(
     the text path against an LLM that agreed on every key field."""
     if extraction.source == "facturx" and page_without_xml is not None:
         if page_without_xml.source == "text" and agrees(page_without_xml, extraction):
-            return remember(
-                session, reading=page_without_xml, validated_by="xml", document_id=document_id, at=at
-            )
+            reading, validated_by = page_without_xml, "xml"
+        else:
+            return None
     elif extraction.source == "llm" and all(
         extraction.confidence.get(name) == AGREED for name in CHECKED if name in extraction.provenance
     ):
-        return remember(session, reading=extraction, validated_by="llm", document_id=document_id, at=at)
-    return None
+        reading, validated_by = extraction, "llm"
+    else:
+        return None
+    layout = reading.layout or fingerprint(reading)
+    if layout is None:
+        return None
+    return remember(
+        session,
+        layout=layout,
+        fields=reading.provenance,
+        validated_by=validated_by,
+        document_id=document_id,
+        at=at,
+    )
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What a person's check taught a layout: the places kept, and the corrected fields no label
+    leads to (the layout no longer vouches for them)."""
+
+    layout: Layout | None
+    places: dict[str, str]
+    unplaced: tuple[str, ...]
+
+
+def learn_from_person(
+    session: Session,
+    *,
+    reading: ExtractedDocument,
+    checked: ExtractedDocument,
+    page: PageText,
+    document_id: int | None,
+    at: datetime,
+) -> Lesson:
+    """Remember the layout of a document a person checked. `reading` is the text path's reading of its
+    page, `checked` the values the person confirmed or corrected."""
+    places: dict[str, str] = {}
+    unplaced: list[str] = []
+    for name, how in reading.provenance.items():
+        if comparable(reading, name) == comparable(checked, name):
+            places[name] = how  # read right, and where it was read
+    for name in TEACHABLE:
+        value = getattr(checked, name)
+        if value is None or comparable(reading, name) == comparable(checked, name):
+            continue
+        if how := teach(page, name, value):
+            places[name] = how
+        else:
+            unplaced.append(name)
+    layout = reading.layout or fingerprint(reading)
+    if layout is None:
+        return Lesson(None, {}, tuple(unplaced))
+    row = remember(
+        session,
+        layout=layout,
+        fields=places,
+        validated_by="person",
+        document_id=document_id,
+        at=at,
+        forget=tuple(name for name in reading.provenance if name not in places),
+    )
+    return Lesson(row, places, tuple(unplaced))

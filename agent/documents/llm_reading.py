@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from agent.documents.locations import field_value
 from agent.documents.schema import ExtractedDocument, Line, Party
 from agent.llm import LlmDocument, LlmParty, parse_iso_date
 
@@ -90,7 +91,7 @@ def comparable(document: ExtractedDocument, name: str) -> object:
         return re.sub(r"\W+", " ", name_value).strip().lower() if name_value else None
     if name == "number":
         return re.sub(r"[^0-9A-Za-z]", "", document.number).upper() if document.number else None
-    return getattr(document, name)
+    return field_value(document, name)  # "customer_vat_id" is the customer's VAT id
 
 
 def cross_check(llm: ExtractedDocument, text: ExtractedDocument | None) -> ExtractedDocument:

@@ -54,6 +54,11 @@ _LANGUAGE_WORD = re.compile(
 )
 
 
+def date_order(text: str, language: str | None) -> bool:
+    """Whether the document prints numeric dates month first: told by its own dates, else US English."""
+    return month_first_order(text, default=language == "en" and "$" in text)
+
+
 def detect_type(lines: list[str]) -> tuple[str, float]:
     head = "\n".join(lines[:25])
     if re.search(labels.SELF_BILLED, head, re.IGNORECASE):
@@ -73,7 +78,7 @@ def _is_negative(found: Found | None) -> bool:
     return bool(found and (amount := parse_amount(found.value)) is not None and amount < 0)
 
 
-def _due_from_terms(text: str, issue: date | None) -> date | None:
+def due_from_terms(text: str, issue: date | None) -> date | None:
     if issue is None:
         return None
     match = labels.PAYMENT_TERMS.search(text)
@@ -167,7 +172,7 @@ def extract_from_text(
     )
     issue = find_issue_date(lines)
     due = find_after_label(lines, labels.DUE_DATE, DATE_RE, strict=True)
-    month_first = month_first_order(text, default=language == "en" and "$" in text)
+    month_first = date_order(text, language)
     issue_date = parse_date(issue.value, month_first) if issue else None
     issue_how = issue.how if issue and issue_date else "first date"
     if issue_date is None:
@@ -183,7 +188,7 @@ def extract_from_text(
     if due_date and due:
         confidence["due_date"] = due.confidence
     else:
-        due_date = _due_from_terms(text, issue_date)
+        due_date = due_from_terms(text, issue_date)
         if due_date:
             confidence["due_date"] = 0.85
             warnings.append("due date computed from the payment terms")
