@@ -14,6 +14,7 @@ import typer
 
 from agent import views
 from agent.cli_common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
+from agent.cli_documents import documents_app
 from agent.cli_extract import extract
 from agent.cli_payments import payments_app, serve
 from agent.cli_review import register as register_review
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 plans_app = typer.Typer(help="Reminder plans.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(documents_app, name="documents")
 app.add_typer(config_app, name="config")
 app.add_typer(payments_app, name="payments")
 app.add_typer(plans_app, name="plans")

@@ -1,15 +1,20 @@
 """The agent graph: one inbound message, from the mailbox to a planned reminder schedule.
 
-    classify_message ──documents──▶ extract_documents ─▶ record_documents ─▶ request_contacts
-           │                                                                  │          ▲
-           ├──task reply──▶ answer_task ─▶ END                    no contact  ▼          │ resumed when
-           ├──customer reply──▶ read_customer_reply ─▶ END          wait_for_contacts ───┘ finance answers
-           ├──bounce──▶ handle_bounce ─▶ END                       contacts known ▼
-           ├──auto-reply──▶ handle_auto_reply ─▶ END                    plan_reminders ─▶ END
-           └──anything else──▶ set_aside ─▶ END
+    classify_message ──documents──▶ extract_documents ─▶ record_documents ─▶ ask_finance
+           │                                                        ▲                │
+           ├──task reply──▶ answer_task ─▶ END       resumed when   │   no contact,  ▼
+           ├──customer reply──▶ read_customer_reply ─▶ END  finance └── wait_for_finance
+           ├──bounce──▶ handle_bounce ─▶ END               answers      or a document in review
+           ├──auto-reply──▶ handle_auto_reply ─▶ END                 ▼ nothing to wait for
+           └──anything else──▶ set_aside ─▶ END                 plan_reminders ─▶ END
+
+A doubtful document is not recorded: its review task asks finance to confirm or correct it, and the
+thread waits. So does an invoice whose customer has no contact. When finance answers (a reply, or
+`relance documents confirm`), the thread goes back to `record_documents`, which records what is now
+confirmed and nothing twice, and asks again for whatever is still missing.
 
 The state holds ids only; domain rows live in the database. Side effects (rows, e-mails) happen in
-nodes that are safe to run again, never before an `interrupt()`: `wait_for_contacts` does nothing
+nodes that are safe to run again, never before an `interrupt()`: `wait_for_finance` does nothing
 but wait. The thread id is derived from the inbound message, so a restart resumes the same thread.
 """
 
@@ -26,7 +31,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, interrupt
 from sqlalchemy.engine import make_url
 
-from agent import intake
+from agent import answers, intake
 from agent.runtime import Runtime
 from agent.settings import Settings
 
@@ -73,32 +78,33 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
         invoice_ids, credit_note_ids = intake.record_documents(runtime, state.get("document_ids", []))
         return {"invoice_ids": invoice_ids, "credit_note_ids": credit_note_ids}
 
-    def request_contacts(state: MessageState) -> Command[Literal["wait_for_contacts", "plan_reminders"]]:
-        waiting = intake.request_missing_contacts(runtime, state["inbound_id"], state.get("invoice_ids", []))
+    def ask_finance(state: MessageState) -> Command[Literal["wait_for_finance", "plan_reminders"]]:
+        contacts = intake.request_missing_contacts(runtime, state["inbound_id"], state.get("invoice_ids", []))
+        waiting = contacts + intake.open_reviews(runtime, state.get("document_ids", []))
         return Command(
-            update={"waiting_task_ids": waiting}, goto="wait_for_contacts" if waiting else "plan_reminders"
+            update={"waiting_task_ids": waiting}, goto="wait_for_finance" if waiting else "plan_reminders"
         )
 
-    def wait_for_contacts(state: MessageState) -> Command[Literal["request_contacts"]]:
+    def wait_for_finance(state: MessageState) -> Command[Literal["record_documents"]]:
         # Nothing but the wait: this node runs again from its top when resumed.
         interrupt({"waiting_for_tasks": state.get("waiting_task_ids", [])})
-        return Command(goto="request_contacts")
+        return Command(goto="record_documents")
 
     def plan_reminders(state: MessageState) -> MessageState:
         steps = intake.plan_invoices(runtime, state.get("invoice_ids", []))
         return {"outcome": f"{steps} reminder steps planned"}
 
     def answer_task(state: MessageState) -> MessageState:
-        return {"outcome": intake.answer_task(runtime, state["inbound_id"])}
+        return {"outcome": answers.answer_task(runtime, state["inbound_id"])}
 
     def read_customer_reply(state: MessageState) -> MessageState:
-        return {"outcome": intake.customer_reply(runtime, state["inbound_id"])}
+        return {"outcome": answers.customer_reply(runtime, state["inbound_id"])}
 
     def handle_bounce(state: MessageState) -> MessageState:
-        return {"outcome": intake.bounce(runtime, state["inbound_id"])}
+        return {"outcome": answers.bounce(runtime, state["inbound_id"])}
 
     def handle_auto_reply(state: MessageState) -> MessageState:
-        return {"outcome": intake.auto_reply(runtime, state["inbound_id"])}
+        return {"outcome": answers.auto_reply(runtime, state["inbound_id"])}
 
     def set_aside(state: MessageState) -> MessageState:
         return {"outcome": intake.set_aside(runtime, state["inbound_id"], state.get("route", "other"))}
@@ -107,8 +113,8 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
     graph.add_node("classify_message", classify_message)
     graph.add_node("extract_documents", extract_documents)
     graph.add_node("record_documents", record_documents)
-    graph.add_node("request_contacts", request_contacts)
-    graph.add_node("wait_for_contacts", wait_for_contacts)
+    graph.add_node("ask_finance", ask_finance)
+    graph.add_node("wait_for_finance", wait_for_finance)
     graph.add_node("plan_reminders", plan_reminders)
     graph.add_node("answer_task", answer_task)
     graph.add_node("read_customer_reply", read_customer_reply)
@@ -117,7 +123,7 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
     graph.add_node("set_aside", set_aside)
     graph.add_edge(START, "classify_message")
     graph.add_edge("extract_documents", "record_documents")
-    graph.add_edge("record_documents", "request_contacts")
+    graph.add_edge("record_documents", "ask_finance")
     graph.add_edge("plan_reminders", END)
     graph.add_edge("answer_task", END)
     for terminal in ("read_customer_reply", "handle_bounce", "handle_auto_reply", "set_aside"):

@@ -13,32 +13,26 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.accounts import match_or_create_account, valid_contact
-from agent.customer_mail import (
-    handle_auto_reply,
-    handle_bounce,
-    handle_customer_reply,
-    resume_after_new_contact,
-)
 from agent.db import session_scope
 from agent.documents import layouts
+from agent.documents.corrections import shown_fields
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
-from agent.llm import LlmContact, ask, document_reader, load_prompt
+from agent.llm import document_reader
 from agent.mail.bounce import is_from_mail_system
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, documents_to_read, parse_message
-from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage
+from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage, Task
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
-from agent.replies import ContactAnswer, ContactReader, strip_quoted
+from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
-from agent.tasks import answer_task as act_on_task_reply
-from agent.tasks import find_task_for_reply, request_contact, request_review
+from agent.tasks import company_language, find_task_for_reply, request_contact, request_review
 
 KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
@@ -97,25 +91,6 @@ def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
 def llm_document_reader(runtime: Runtime) -> LlmReader | None:
     """The LLM's reading of a document's text, when an endpoint is configured."""
     return document_reader(runtime.llm, runtime.settings) if runtime.llm is not None else None
-
-
-def contact_reader(runtime: Runtime) -> ContactReader | None:
-    """The LLM's reading of finance's answer to a contact request, when an endpoint is configured."""
-    model = runtime.llm
-    if model is None:
-        return None
-    system = load_prompt(
-        runtime.settings.prompts_dir, "contact_answer", company=runtime.settings.company.name
-    )
-
-    def read(text: str) -> ContactAnswer | None:
-        answer = ask(model, system=system, text=strip_quoted(text), schema=LlmContact)
-        if not isinstance(answer.value, LlmContact):
-            return None
-        value = answer.value
-        return ContactAnswer(email=value.email, name=value.name, language=value.language)
-
-    return read
 
 
 def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachment: Attachment) -> Document:
@@ -236,6 +211,7 @@ def _extract_one(
             addressee=finance,
             title=f"document {extraction.number or attachment.filename} needs a check",
             reasons=reasons,
+            shown=shown_fields(extraction, company_language(settings)),
         )
 
 
@@ -257,12 +233,12 @@ def record_documents(runtime: Runtime, document_ids: list[int]) -> tuple[list[in
         with session_scope(runtime.engine) as session:
             document = session.get(Document, document_id)
             assert document is not None
-            if document.status not in (
-                DocumentStatus.EXTRACTED,
-                DocumentStatus.RECORDED,
-                DocumentStatus.DUPLICATE,
-            ):
+            if document.status == DocumentStatus.RECORDED:  # by an earlier run: its rows, not a new one
+                invoice_ids += _recorded_from(session, Invoice, document_id)
+                credit_ids += _recorded_from(session, CreditNote, document_id)
                 continue
+            if document.status not in (DocumentStatus.EXTRACTED, DocumentStatus.DUPLICATE):
+                continue  # in review (its thread waits for the check), failed, set aside
             extraction = ExtractedDocument.model_validate(document.extraction)
             match = match_or_create_account(
                 session, customer=extraction.customer, currency=extraction.currency, at=now
@@ -285,6 +261,28 @@ def record_documents(runtime: Runtime, document_ids: list[int]) -> tuple[list[in
                     session, account_id=match.account.id or 0, at=now, tolerance=tolerance
                 )
     return invoice_ids, credit_ids
+
+
+def _recorded_from(session: Session, entity: type[Invoice] | type[CreditNote], document_id: int) -> list[int]:
+    return [row.id or 0 for row in session.exec(select(entity).where(entity.document_id == document_id))]
+
+
+def open_reviews(runtime: Runtime, document_ids: list[int]) -> list[int]:
+    """The review tasks still open on these documents: the message's thread waits for finance's check."""
+    if not document_ids:
+        return []
+    with session_scope(runtime.engine) as session:
+        tasks = session.exec(
+            select(Task)
+            .join(Document, col(Document.id) == col(Task.document_id))
+            .where(
+                Task.kind == TaskKind.REVIEW,
+                Task.status == TaskStatus.OPEN,
+                Document.status == DocumentStatus.REVIEW,  # an unreadable file has nothing to confirm
+                col(Task.document_id).in_(document_ids),
+            )
+        )
+        return [task.id or 0 for task in tasks]
 
 
 def _still_owed(session: Session, invoice: Invoice, tolerance: Decimal) -> bool:
@@ -335,41 +333,6 @@ def plan_invoices(runtime: Runtime, invoice_ids: list[int]) -> int:
                 plan_reminders(session, invoice=invoice, settings=runtime.settings, at=runtime.clock.now())
             )
     return created
-
-
-def answer_task(runtime: Runtime, inbound_id: int) -> str:
-    inbound, message = load_message(runtime, inbound_id)
-    with session_scope(runtime.engine) as session:
-        task = find_task_for_reply(session, message)
-        assert task is not None
-        account_id = task.account_id
-        outcome = act_on_task_reply(
-            session,
-            runtime.sender,
-            runtime.settings,
-            task=task,
-            message=message,
-            inbound_key=inbound.content_hash[:12],
-            at=runtime.clock.now(),
-            model_reader=contact_reader(runtime),
-        )
-    if outcome.status == "contact_created" and account_id is not None:
-        resume_after_new_contact(runtime, account_id)  # steps held by a bounce or a missing contact
-    return outcome.status
-
-
-def customer_reply(runtime: Runtime, inbound_id: int) -> str:
-    _inbound, message = load_message(runtime, inbound_id)
-    return handle_customer_reply(runtime, inbound_id, message)
-
-
-def auto_reply(runtime: Runtime, inbound_id: int) -> str:
-    _inbound, message = load_message(runtime, inbound_id)
-    return handle_auto_reply(runtime, inbound_id, message)
-
-
-def bounce(runtime: Runtime, inbound_id: int) -> str:
-    return handle_bounce(runtime, inbound_id)
 
 
 def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:

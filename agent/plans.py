@@ -71,7 +71,14 @@ def step_day(due_date: date, step: PlanStep, country: str | None) -> date:
     return next_business_day(day, country)
 
 
-TASK_TEMPLATES = ("task_contact_request", "task_contact_confirmed", "task_reply_incomplete", "task_review")
+TASK_TEMPLATES = (
+    "task_contact_request",
+    "task_contact_confirmed",
+    "task_reply_incomplete",
+    "task_review",
+    "task_review_done",
+    "task_review_unclear",
+)
 
 
 class PlanError(ValueError):

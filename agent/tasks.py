@@ -40,7 +40,7 @@ def company_language(settings: Settings) -> str:
     return language if language in supported_languages(settings.templates_dir) else "en"
 
 
-def _send_task_mail(
+def send_task_mail(
     session: Session,
     sender: Sender,
     settings: Settings,
@@ -126,7 +126,7 @@ def request_contact(
         ).all()
         return {"account": account, "invoices": invoices, "problem": task.details.get("problem")}
 
-    _send_task_mail(
+    send_task_mail(
         session,
         sender,
         settings,
@@ -152,8 +152,10 @@ def request_review(
     account_id: int | None = None,
     kind: TaskKind = TaskKind.REVIEW,
     details: dict[str, Any] | None = None,
+    shown: list[tuple[str, str]] | None = None,
 ) -> Task:
-    """A review task for a doubtful document, reply or payment; one per document."""
+    """A review task for a doubtful document, reply or payment; one per document. `shown`: the values
+    read from a document, labelled, which finance confirms or corrects by replying."""
     if document_id is not None:
         existing = session.exec(
             select(Task).where(Task.kind == TaskKind.REVIEW, Task.document_id == document_id)
@@ -182,13 +184,13 @@ def request_review(
         message=f"Review asked of {addressee}: {title}",
         reasons=reasons,
     )
-    _send_task_mail(
+    send_task_mail(
         session,
         sender,
         settings,
         task=task,
         template="task_review",
-        context=lambda: {"reasons": reasons},
+        context=lambda: {"reasons": reasons, "fields": shown or []},
         key=str(task.id),
         at=at,
     )
@@ -293,7 +295,7 @@ def _answer_contact_request(
     account = session.get(Account, task.account_id)
     assert account is not None
     if not answer.email:
-        _send_task_mail(
+        send_task_mail(
             session,
             sender,
             settings,
@@ -331,7 +333,7 @@ def _answer_contact_request(
     task.status, task.closed_at = TaskStatus.DONE, at
     task.resolution = f"contact {answer.email} ({language})"
     session.add(task)
-    _send_task_mail(
+    send_task_mail(
         session,
         sender,
         settings,

@@ -190,6 +190,7 @@ def inbound(session: Session, *, message_id: int | None = None) -> list[dict[str
                 "error": message.error,
                 "documents": [
                     {
+                        "id": d.id,
                         "file": d.filename,
                         "status": d.status,
                         "method": d.method,
@@ -204,6 +205,33 @@ def inbound(session: Session, *, message_id: int | None = None) -> list[dict[str
                     }
                     for d in documents
                 ],
+            }
+        )
+    return rows
+
+
+def documents(session: Session, *, include_settled: bool = False) -> list[dict[str, Any]]:
+    """Documents waiting for finance's check (or every document): what was read, and the task asking."""
+    statement = select(Document).order_by(col(Document.id))
+    if not include_settled:
+        statement = statement.where(Document.status == "review")
+    rows = []
+    for d in session.exec(statement):
+        task = session.exec(select(Task).where(Task.kind == "review", Task.document_id == d.id)).first()
+        rows.append(
+            {
+                "id": d.id,
+                "file": d.filename,
+                "status": d.status,
+                "method": d.method,
+                "number": d.extraction.get("number"),
+                "customer": (d.extraction.get("customer") or {}).get("name"),
+                "amount_due": d.extraction.get("amount_due"),
+                "currency": d.extraction.get("currency"),
+                "due_date": d.extraction.get("due_date"),
+                "confidence": round(d.confidence, 2) if d.confidence is not None else None,
+                "task": task.token if task else None,
+                "reasons": task.details.get("reasons", []) if task else [],
             }
         )
     return rows

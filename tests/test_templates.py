@@ -127,9 +127,16 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
             "missing": "e-mail",
             "reasons": ["number is uncertain"],
             "problem": "ap@acme.example bounced: 5.1.1 User unknown",
+            "fields": [("due_date", "Due", "2 December 2026"), ("amount_due", "Amount", "10.00")],
+            "problems": ["“31/02” is not a date"],
+            "outcome": "confirmed",
+            "taught": ["Due"],
+            "unplaced": ["Amount"],
         },
     )
     assert rendered.subject.startswith("[relance RL-0000ABCD]") and "{{" not in rendered.text
+    if template in ("task_review", "task_review_unclear", "task_review_done"):  # the values, as read
+        assert "    Due: 2 December 2026\n    Amount: 10.00\n" in rendered.text
     if template == "task_contact_request":  # a bounce says what no longer works, in the company's language
         assert "(ap@acme.example bounced: 5.1.1 User unknown)" in rendered.text
 

@@ -38,6 +38,7 @@ class DemoDocument:
     terms_days: int | None = None  # "payable within N days" instead of a printed due date
     referenced_invoice: str | None = None
     notes: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # a billing tool's own wording of some labels
 
     @property
     def net(self) -> Decimal:
@@ -124,7 +125,7 @@ def _date(value: date, language: str) -> str:
 
 
 def render_pdf(doc: DemoDocument) -> bytes:
-    labels = LABELS[doc.language]
+    labels = {**LABELS[doc.language], **doc.labels}
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()

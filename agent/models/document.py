@@ -18,6 +18,7 @@ class DocumentStatus(StrEnum):
     REVIEW = "review"  # extracted but doubtful: a task asks finance, nothing is sent to the customer
     FAILED = "failed"  # unreadable: the error says why; the file is kept
     UNSUPPORTED = "unsupported"  # not a document type we read (winmail.dat, images without OCR...)
+    REJECTED = "rejected"  # a person set it aside on review: kept, recorded nowhere
 
 
 class Document(SQLModel, table=True):
@@ -44,7 +45,9 @@ class Layout(SQLModel, table=True):
     fingerprint: str = Field(unique=True, index=True, max_length=64)
     fields: dict[str, Any] = json_field()  # field -> "label|place", as validated
     validations: int = 0
-    validated_by: str = Field(max_length=20, description="xml or llm: the reading that agreed with the text")
+    validated_by: str = Field(
+        max_length=20, description="xml or llm (the reading that agreed with the text), or person"
+    )
     last_document_id: int | None = Field(default=None, foreign_key="document.id")
     first_validated_at: datetime = utc_field()
     last_validated_at: datetime = utc_field()
