@@ -92,7 +92,7 @@ def confirm_document(
         )
         taught = [name for name in corrections if name in lesson.places]
         unplaced = list(lesson.unplaced)
-        checked.layout = page_reading.layout or layouts.fingerprint(page_reading)
+        checked.layout = lesson.layout
         lesson_note = _lesson_note(lesson)
     document.extraction, document.kind = checked.as_json(), checked.document_type
     document.confidence, document.status = checked.overall_confidence, DocumentStatus.EXTRACTED

@@ -8,6 +8,7 @@
   the manifest says the value is printed on the page (`visible_in_text`), on non-suspect files.
 - Speed: milliseconds per PDF for the text path, in one process (median and 90th percentile).
 - Layout memory: LLM calls a stream of the corpus needs with and without the layouts it learns.
+- Person corrections: documents a person must check with and without what their corrections taught.
 - Unseen layouts: the invoice2data test set against its expected values.
 """
 
@@ -30,6 +31,7 @@ from agent.documents.extract import ExtractionError, ExtractOptions, extract_doc
 from agent.documents.schema import ExtractedDocument
 from agent.documents.text import extract_from_text
 from benchmarks.corpus import TEXT_FIELDS, address_found, address_parts, same, truth_value
+from benchmarks.person_corrections import person_corrections
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -235,6 +237,7 @@ def main() -> None:
         "xml_path": xml_path(args.corpus),
         "text_path": text_path(args.corpus),
         "layout_memory": layout_memory(args.corpus),
+        "person_corrections": person_corrections(args.corpus),
         "time_split": time_split(args.corpus),
         "unseen_layouts": unseen_layouts(args.corpus),
     }
@@ -274,6 +277,12 @@ def main() -> None:
         f"Layout memory ({memory['documents']} PDFs in a stream, {memory['layouts_learnt']} layouts learnt): "
         f"LLM calls {memory['llm_calls_without_memory']} -> {memory['llm_calls_with_memory']}, "
         f"{len(memory['confirmed_but_wrong'])} confirmed with a wrong key field"
+    )
+    taught = result["person_corrections"]
+    print(
+        f"Taught by corrections ({taught['documents']} PDFs as plain PDFs, {taught['layouts_taught']} "
+        f"layouts taught): documents a person checks {taught['asked_without']} -> {taught['asked_with']}; "
+        f"wrong and unseen by anyone {taught['unseen_wrong_without']} -> {taught['unseen_wrong_with']}"
     )
 
 

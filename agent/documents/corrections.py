@@ -89,7 +89,7 @@ REJECT_WORDS = _words(
 )
 COURTESY = _words(
     "thanks thank you please all is it s that c est tout pour moi merci svp danke bitte alles ist es "
-    "gracias por favor todo esta grazie tutto e bedankt dank alles is obrigado tudo esta and et und y"
+    "gracias por favor todo esta grazie tutto e va bedankt dank alles is obrigado tudo esta and et und y"
 )
 
 

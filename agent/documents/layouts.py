@@ -165,25 +165,18 @@ def learn(
 
 @dataclass(frozen=True)
 class Lesson:
-    """What a person's check taught a layout: the places kept, and the corrected fields no label
-    leads to (the layout no longer vouches for them)."""
+    """What a person's check teaches a layout: the places to remember, the fields it no longer vouches
+    for, and the corrected fields no label on the page leads to."""
 
-    layout: Layout | None
+    layout: str | None  # the fingerprint; None when too few fields were found to recognise the layout
     places: dict[str, str]
+    forget: tuple[str, ...]
     unplaced: tuple[str, ...]
 
 
-def learn_from_person(
-    session: Session,
-    *,
-    reading: ExtractedDocument,
-    checked: ExtractedDocument,
-    page: PageText,
-    document_id: int | None,
-    at: datetime,
-) -> Lesson:
-    """Remember the layout of a document a person checked. `reading` is the text path's reading of its
-    page, `checked` the values the person confirmed or corrected."""
+def lesson_of(reading: ExtractedDocument, checked: ExtractedDocument, page: PageText) -> Lesson:
+    """What a checked document teaches. `reading` is the text path's reading of its page, `checked`
+    the values a person confirmed or corrected."""
     places: dict[str, str] = {}
     unplaced: list[str] = []
     for name, how in reading.provenance.items():
@@ -197,16 +190,29 @@ def learn_from_person(
             places[name] = how
         else:
             unplaced.append(name)
-    layout = reading.layout or fingerprint(reading)
-    if layout is None:
-        return Lesson(None, {}, tuple(unplaced))
-    row = remember(
-        session,
-        layout=layout,
-        fields=places,
-        validated_by="person",
-        document_id=document_id,
-        at=at,
-        forget=tuple(name for name in reading.provenance if name not in places),
-    )
-    return Lesson(row, places, tuple(unplaced))
+    forget = tuple(name for name in reading.provenance if name not in places)
+    return Lesson(reading.layout or fingerprint(reading), places, forget, tuple(unplaced))
+
+
+def learn_from_person(
+    session: Session,
+    *,
+    reading: ExtractedDocument,
+    checked: ExtractedDocument,
+    page: PageText,
+    document_id: int | None,
+    at: datetime,
+) -> Lesson:
+    """Remember what a document a person checked teaches its layout (`lesson_of`)."""
+    lesson = lesson_of(reading, checked, page)
+    if lesson.layout is not None:
+        remember(
+            session,
+            layout=lesson.layout,
+            fields=lesson.places,
+            validated_by="person",
+            document_id=document_id,
+            at=at,
+            forget=lesson.forget,
+        )
+    return lesson

@@ -115,13 +115,25 @@ def _labels_of(lines: list[str], index: int, start: int, end: int) -> Iterator[s
     before = [cell for cell in GAP.split(lines[index][:start].strip()) if cell]
     while before and not LABEL_FILLER.sub("", before[-1]):
         before.pop()  # "Montant dû   EUR   1 200,00": the currency between label and value
-    if before and (words := label_words(before[-1])) and re.search(r"[^\W\d_]", words):
+    if before and _is_label(words := label_words(before[-1])):
         yield f"{words}|right"
     for above in range(index - 1, max(-1, index - 1 - LABEL_ABOVE), -1):
         over = [c for c in CELL.finditer(lines[above]) if c.start() < end + 2 and c.end() > start - 4]
         if not over:
             continue  # blank in this column: a header may stand higher
-        words = label_words(over[0].group(0))
-        if re.search(r"[^\W\d_]", words):
+        if _is_label(words := label_words(over[0].group(0))):
             yield f"{words}|below"
         return
+
+
+def _is_label(words: str) -> bool:
+    """Words that may head a value on every document of a layout: they begin with a word ("8 place
+    Bellecour" before "69002" is an address) and hold no figure of this document's own (a number
+    "F2022", a year), only a code the tool prints each time ("Handelsrechnung (380)")."""
+    tokens = words.split()
+    return (
+        bool(tokens) and not tokens[0][0].isdigit() and not any(_OWN_FIGURE.search(token) for token in tokens)
+    )
+
+
+_OWN_FIGURE = re.compile(r"\d{4}|[^\W\d_]\d|\d[^\W\d_]")  # four digits, or letters and digits mixed
