@@ -227,3 +227,28 @@ def test_filler_cells_between_a_label_and_its_value() -> None:
         Decimal("1.18"),
         Decimal("18.08"),
     )
+
+
+def test_a_value_drifted_left_of_its_column_header() -> None:
+    # A payment-terms table: the date sits left of "Fälligkeit", nearer to it than to any other header.
+    page = """
+    Rechnung Nr. 4711                                   vom 03.10.2018
+    Gesamtbetrag                                              380,00
+    Zahlungsbedingungen
+       Beschreibung                                                                  Fälligkeit    Teilzahlung
+       Überweisen Sie bitte bis zum 21.11.2018 auf das Konto.     21.11.2018
+    """
+    assert extract_from_text(page).due_date == date(2018, 11, 21)
+    # ... and a sentence left of a header is no value: the total below it is still read.
+    totals = """
+    Rechnung Nr. 4712                                   vom 03.10.2018
+    Tout retard de paiement engendre une pénalité  TOTAL HT          TOTAL TVA        TOTAL TTC
+    de trois fois le taux d'intérêt légal.
+    Indemnité forfaitaire : 40 €.                      100,00              4,90           104,90
+    """
+    document = extract_from_text(totals)
+    assert (document.total_net, document.total_tax, document.total_gross) == (
+        Decimal("100.00"),
+        Decimal("4.90"),
+        Decimal("104.90"),
+    )

@@ -143,7 +143,28 @@ def cell_under(line: str, start: int, end: int, other_headers: Sequence[tuple[in
     ]
     # A row of values aligned under the other headers is theirs; a lone value far right is a drift.
     taken = under_others if len(under_others) >= 2 else []
-    return next((c.group(0) for c in cells if c.start() >= start and c not in taken), "")
+    right = next((c.group(0) for c in cells if c.start() >= start and c not in taken), "")
+    if right or not other_headers:
+        return right
+    # A value drifted left of its header, in a table of headers: the cell nearest this header and
+    # nearer to it than to any other ("Beschreibung ... Fälligkeit" over "Den Betrag ...   21.11.2018").
+    # Only a figure wholly between the header on the left and this one, and nearer to this one.
+    left_edge = max((b for a, b in other_headers if b <= start), default=0)
+    centre = (start + end) / 2
+    mine = [
+        c
+        for c in cells
+        if c.start() >= left_edge
+        and c.end() <= start
+        and any(ch.isdigit() for ch in c.group(0))
+        and _nearest(c, centre, other_headers)
+    ]
+    return mine[-1].group(0) if mine else ""
+
+
+def _nearest(cell: re.Match[str], centre: float, other_headers: Sequence[tuple[int, int]]) -> bool:
+    middle = (cell.start() + cell.end()) / 2
+    return all(abs(middle - centre) < abs(middle - (a + b) / 2) for a, b in other_headers)
 
 
 def _overlaps(cell: re.Match[str], start: int, end: int) -> bool:
