@@ -10,7 +10,6 @@ recorded nowhere. A correction that fails a check is refused with the reason, an
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,9 +35,8 @@ from agent.models.document import DocumentStatus
 from agent.models.task import TaskKind, TaskStatus
 from agent.replies import strip_quoted
 from agent.settings import Settings
-from agent.tasks import company_language, reply_refusal, send_task_mail
+from agent.tasks import company_language, refuse_reply, send_task_mail
 
-log = logging.getLogger(__name__)
 TextReading = tuple[ExtractedDocument, PageText] | None  # extract.text_reading of the stored file
 MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}  # where 03/04 is the fourth of March
 
@@ -146,10 +144,8 @@ def answer_review(
 ) -> ReviewOutcome:
     """Act on finance's reply to a document's review e-mail. What cannot be read or used is asked again,
     with the reason; the document stays in review until a reply settles it."""
-    why = reply_refusal(task, message)
+    why = refuse_reply(session, task=task, message=message, at=at)
     if why:
-        log.warning(why)
-        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
         return ReviewOutcome("ignored", why)
     document = session.get(Document, task.document_id) if task.document_id else None
     if task.status != TaskStatus.OPEN or document is None or document.status != DocumentStatus.REVIEW:

@@ -234,6 +234,15 @@ def reply_refusal(task: Task, message: ParsedMessage) -> str | None:
     return None
 
 
+def refuse_reply(session: Session, *, task: Task, message: ParsedMessage, at: datetime) -> str | None:
+    """Why a reply may not act on a task, logged and audited; None when it may."""
+    why = reply_refusal(task, message)
+    if why:
+        log.warning(why)
+        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
+    return why
+
+
 def answer_task(
     session: Session,
     sender: Sender,
@@ -247,10 +256,8 @@ def answer_task(
 ) -> ReplyOutcome:
     """Act on finance's reply to one of our tasks, after checking it may. `model_reader` is the LLM's
     reading of a contact answer, when one is configured; the rules' reading comes first."""
-    why = reply_refusal(task, message)
+    why = refuse_reply(session, task=task, message=message, at=at)
     if why:
-        log.warning(why)
-        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
         return ReplyOutcome("rejected", why, task.id)
     if task.status != TaskStatus.OPEN:
         return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
