@@ -54,7 +54,9 @@ def test_demo_story(demo: dict[str, Any]) -> None:
         ("R-2026-0414", "invoice", "recorded"),
     ]
     assert {m["status"] for m in demo["inbound"]} == {"processed"}
-    assert [(t["kind"], t["status"]) for t in demo["tasks"]] == [("contact_request", "done")] * 3
+    assert [(t["kind"], t["status"]) for t in demo["tasks"]] == [("contact_request", "done")] * 3 + [
+        ("review", "done")  # F-2026-0468's due date, which finance gave by reply
+    ]
     steps: dict[str, list[tuple[str, str, str]]] = {}
     for reminder in demo["reminders"]:
         steps.setdefault(reminder["invoice"], []).append(
@@ -68,6 +70,10 @@ def test_demo_story(demo: dict[str, Any]) -> None:
     assert {s[1] for s in steps["R-2026-0414"]} == {"de"}
     messages = [e["message"] for e in demo["timeline"]]
     assert any("credit note AV-2026-0007 applied to invoice INV-2026-0413" in m for m in messages)
+    assert any(
+        "F-2026-0468 confirmed by compta@atelier-numerique.example, corrected: due_date" in m
+        for m in messages
+    )
 
 
 def test_demo_sent_each_message_once_and_nothing_after_payment(demo: dict[str, Any]) -> None:
@@ -106,7 +112,7 @@ def test_read_commands_json(demo: dict[str, Any]) -> None:
         "language_inferred": False,
     }
     assert cli("tasks", "--data-dir", data_dir, "--json") == []
-    assert len(cli("tasks", "--data-dir", data_dir, "--all", "--json")) == 3
+    assert len(cli("tasks", "--data-dir", data_dir, "--all", "--json")) == 4
     upcoming = cli("schedule", "--data-dir", data_dir, "--now", "2027-01-05T08:30Z", "--days", "20", "--json")
     assert [(r["invoice"], r["step"]) for r in upcoming] == [
         ("F-2026-0468", "courtesy"),

@@ -4,7 +4,8 @@ A French company's finance team forwards three invoices (French, British and Ger
 a few days later, a credit note. The agent asks finance for the three missing contacts; finance
 answers by e-mail in three different styles; the simulated clock then runs through the plans; two
 payments arrive in a bank CSV and stop their invoices' reminders, while the third customer receives
-every step up to the final notice.
+every step up to the final notice. In December an invoice comes from the company's other billing tool,
+whose due date the agent cannot find: it asks finance, who corrects it by reply.
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def demo_documents() -> dict[str, DemoDocument]:
             tax_rate=D("20"),
             due_date=date(2027, 1, 20),
             lines=[("Campagne newsletter de janvier", D("1"), D("640.00"))],
+            # From the company's other billing tool, which words the due date its own way: the agent
+            # finds no due date, asks finance, and learns the place from finance's correction.
+            labels={"due": "Règlement attendu le"},
         ),
         "AV-2026-0007": DemoDocument(
             language="en",
@@ -267,6 +271,12 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
                     files=[("F-2026-0468.pdf", docs["F-2026-0468"])],
                 )
             ),
+            # Finance answers the check the agent asked for: the due date, as printed on the invoice.
+            date(2026, 12, 22): lambda: inbox.deliver(
+                answer_review(
+                    outbox, "F-2026-0468", "Bonjour,\n\nÉchéance : 20/01/2027\n\nMerci", clock.now()
+                )
+            ),
             date(2026, 12, 10): lambda: agent.import_payments(_bank_csv(data_dir, [DUPONT_TRANSFER])),
             # The next export repeats the Dupont line: it must be recognised, not counted twice.
             date(2026, 12, 15): lambda: agent.import_payments(
@@ -281,6 +291,25 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
             agent.tick()
             day += timedelta(days=1)
     return DemoResult(data_dir=data_dir, settings=settings, ended_at=clock.now())
+
+
+def answer_review(outbox: MaildirOutbox, number: str, words: str, at: datetime) -> bytes:
+    """Finance's reply to the agent's request to check document `number`."""
+    request = next(
+        m
+        for m in outbox.messages()
+        if "[relance" in str(m["Subject"]) and f"document {number}" in str(m["Subject"])
+    )
+    return forward(
+        sender=COMPANY.finance_address,
+        to=COMPANY.collections_address,
+        at=at,
+        subject=f"Re: {request['Subject']}",
+        body=f"{words}\n\n> (demande d'origine)\n",
+        message_id=f"<check-{number}@demo>",
+        in_reply_to=str(request["Message-ID"]),
+        files=[],
+    )
 
 
 def write_config(path: Path, company: CompanySettings) -> None:
