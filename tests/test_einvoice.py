@@ -107,7 +107,7 @@ TEXT_PATH_FLOORS = {
     "document_type": 0.98,
     "number": 0.97,
     "issue_date": 0.97,
-    "due_date": 0.95,
+    "due_date": 0.97,
     "currency": 0.98,
     "total_net": 0.98,
     "total_tax": 0.96,
