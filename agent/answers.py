@@ -10,8 +10,10 @@ from agent.customer_mail import (
     resume_after_new_contact,
 )
 from agent.db import session_scope
-from agent.document_review import TextReading, answer_review
+from agent.document_review import answer_review
 from agent.documents.extract import ExtractOptions, text_reading
+from agent.documents.placement import PageText
+from agent.documents.schema import ExtractedDocument
 from agent.intake import load_message
 from agent.llm import LlmContact, ask, load_prompt
 from agent.models import Document
@@ -57,7 +59,7 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
                 message=message,
                 inbound_key=inbound.content_hash[:12],
                 at=runtime.clock.now(),
-                text_reading=stored_text_reading(runtime, document.id or 0),
+                read_page=lambda: stored_text_reading(runtime, document.raw_path),
             ).status
         account_id = task.account_id
         outcome = act_on_task_reply(
@@ -75,13 +77,8 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
     return outcome.status
 
 
-def stored_text_reading(runtime: Runtime, document_id: int) -> TextReading:
+def stored_text_reading(runtime: Runtime, raw_path: str) -> tuple[ExtractedDocument, PageText] | None:
     """The text path's reading of a stored document and its page text: what a person's check teaches."""
-    with session_scope(runtime.engine) as session:
-        document = session.get(Document, document_id)
-        raw_path = document.raw_path if document else None
-    if raw_path is None:
-        return None
     options = ExtractOptions(company_names=tuple(runtime.settings.company.all_names()))
     return text_reading((runtime.store.root / raw_path).read_bytes(), options)
 

@@ -68,7 +68,7 @@ def show(document_id: int, data_dir: DataDir = None, as_json: JsonFlag = False) 
     with session_scope(runtime.engine) as session:
         document = _document(session, document_id)
         reading = ExtractedDocument.model_validate(document.extraction)
-        row = next(r for r in views.documents(session, include_settled=True) if r["id"] == document_id)
+        (row,) = views.documents(session, document_id=document_id)
     if as_json:
         emit({**row, "extraction": reading.as_json()})
         return
@@ -111,7 +111,7 @@ def confirm(
             corrections=changes,
             by=by or getpass.getuser(),
             at=runtime.clock.now(),
-            text_reading=stored_text_reading(runtime, document_id),
+            read_page=lambda: stored_text_reading(runtime, document.raw_path),
         )
 
     outcome = _decide(runtime, document_id, act)

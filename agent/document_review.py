@@ -10,6 +10,7 @@ recorded nowhere. A correction that fails a check is refused with the reason, an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,10 +19,9 @@ from sqlmodel import Session, select
 from agent import audit
 from agent.documents import layouts
 from agent.documents.corrections import (
-    FIELD_NAMES,
-    SHOWN,
     Value,
     apply_corrections,
+    field_labels,
     read_review_answer,
     shown_fields,
 )
@@ -37,7 +37,8 @@ from agent.replies import strip_quoted
 from agent.settings import Settings
 from agent.tasks import company_language, refuse_reply, send_task_mail
 
-TextReading = tuple[ExtractedDocument, PageText] | None  # extract.text_reading of the stored file
+# The stored file's text reading (extract.text_reading), read only when a confirmation can learn from it
+PageReader = Callable[[], tuple[ExtractedDocument, PageText] | None]
 MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}  # where 03/04 is the fourth of March
 
 
@@ -71,11 +72,10 @@ def confirm_document(
     corrections: dict[str, Value],
     by: str,
     at: datetime,
-    text_reading: TextReading = None,
+    read_page: PageReader | None = None,
 ) -> ReviewOutcome:
     """Vouch for a document in review, with the person's corrections; refused when a check fails."""
-    if document.status != DocumentStatus.REVIEW:
-        raise ReviewRefused(f"document {document.id} is not waiting for a check (it is {document.status})")
+    _must_be_in_review(document)
     reading = ExtractedDocument.model_validate(document.extraction)
     checked, problems = apply_corrections(reading, corrections)
     if problems:
@@ -83,7 +83,8 @@ def confirm_document(
     taught: list[str] = []
     unplaced: list[str] = []
     lesson_note = "nothing to learn from (no text layer)"
-    if text_reading is not None and document.method in ("text", "llm"):
+    text_reading = read_page() if read_page is not None and document.method in ("text", "llm") else None
+    if text_reading is not None:
         page_reading, page = text_reading
         lesson = layouts.learn_from_person(
             session, reading=page_reading, checked=checked, page=page, document_id=document.id, at=at
@@ -115,8 +116,7 @@ def reject_document(
     session: Session, *, document: Document, by: str, reason: str, at: datetime
 ) -> ReviewOutcome:
     """Set a document in review aside: kept, never recorded, nothing sent about it."""
-    if document.status != DocumentStatus.REVIEW:
-        raise ReviewRefused(f"document {document.id} is not waiting for a check (it is {document.status})")
+    _must_be_in_review(document)
     document.status, document.error = DocumentStatus.REJECTED, f"set aside by {by}: {reason}"
     session.add(document)
     _close_task(session, document, resolution=f"set aside by {by}: {reason}", at=at)
@@ -140,7 +140,7 @@ def answer_review(
     message: ParsedMessage,
     inbound_key: str,
     at: datetime,
-    text_reading: TextReading = None,
+    read_page: PageReader | None = None,
 ) -> ReviewOutcome:
     """Act on finance's reply to a document's review e-mail. What cannot be read or used is asked again,
     with the reason; the document stays in review until a reply settles it."""
@@ -162,7 +162,7 @@ def answer_review(
             corrections=answer.corrections,
             by=message.sender,
             at=at,
-            text_reading=text_reading,
+            read_page=read_page,
         )
     else:
         outcome = ReviewOutcome("unclear", "; ".join(answer.problems), answer.problems)
@@ -195,7 +195,7 @@ def _tell(
     language = company_language(settings)
     reading = ExtractedDocument.model_validate(document.extraction)
     done = outcome.status in ("confirmed", "rejected")
-    names = dict(zip(SHOWN, FIELD_NAMES.get(language, FIELD_NAMES["en"]), strict=True))
+    names = field_labels(language)
     send_task_mail(
         session,
         sender,
@@ -212,6 +212,11 @@ def _tell(
         key=f"{task.id}.review.{key}",
         at=at,
     )
+
+
+def _must_be_in_review(document: Document) -> None:
+    if document.status != DocumentStatus.REVIEW:
+        raise ReviewRefused(f"document {document.id} is not waiting for a check (it is {document.status})")
 
 
 def _close_task(session: Session, document: Document, *, resolution: str, at: datetime) -> None:

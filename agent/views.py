@@ -210,14 +210,25 @@ def inbound(session: Session, *, message_id: int | None = None) -> list[dict[str
     return rows
 
 
-def documents(session: Session, *, include_settled: bool = False) -> list[dict[str, Any]]:
-    """Documents waiting for finance's check (or every document): what was read, and the task asking."""
+def documents(
+    session: Session, *, include_settled: bool = False, document_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Documents waiting for finance's check (or every document, or one): what was read, and the task
+    asking."""
     statement = select(Document).order_by(col(Document.id))
-    if not include_settled:
+    if document_id is not None:
+        statement = statement.where(Document.id == document_id)
+    elif not include_settled:
         statement = statement.where(Document.status == "review")
+    found = list(session.exec(statement))
+    ids = [d.id for d in found]
+    asking = {
+        t.document_id: t
+        for t in session.exec(select(Task).where(Task.kind == "review", col(Task.document_id).in_(ids)))
+    }
     rows = []
-    for d in session.exec(statement):
-        task = session.exec(select(Task).where(Task.kind == "review", Task.document_id == d.id)).first()
+    for d in found:
+        task = asking.get(d.id)
         rows.append(
             {
                 "id": d.id,

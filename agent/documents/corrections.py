@@ -244,9 +244,14 @@ def apply_corrections(
     return checked, []
 
 
+def field_labels(language: str) -> dict[str, str]:
+    """Each shown field's name in `language` (English for a language without names)."""
+    return dict(zip(SHOWN, FIELD_NAMES.get(language, FIELD_NAMES["en"]), strict=True))
+
+
 def shown_fields(document: ExtractedDocument, language: str) -> list[tuple[str, str, str]]:
     """The values a review shows (field, label, value), written as the person would type them back."""
-    names = dict(zip(SHOWN, FIELD_NAMES.get(language, FIELD_NAMES["en"]), strict=True))
+    names = field_labels(language)
     shown = []
     for name in SHOWN:
         value = field_value(document, name)

@@ -120,19 +120,24 @@ def _has_text(pages: list[str]) -> bool:
     return len("".join(pages).strip()) >= LEAST_TEXT
 
 
-def _read_text(pages: list[str], options: ExtractOptions) -> ExtractedDocument:
-    text = "\n".join(pages)
+def _text_path(pages: list[str], options: ExtractOptions) -> ExtractedDocument:
+    """The text extractor's reading of the pages, with its layout's fingerprint (no memory, no LLM)."""
     document = extract_from_text(
-        text, company_names=list(options.company_names), page_starts=page_starts(pages)
+        "\n".join(pages), company_names=list(options.company_names), page_starts=page_starts(pages)
     )
     document.layout = layouts.fingerprint(document)
+    return document
+
+
+def _read_text(pages: list[str], options: ExtractOptions) -> ExtractedDocument:
+    document = _text_path(pages, options)
     remembered = options.layouts(document.layout) if options.layouts and document.layout else None
     if remembered:
         layouts.apply_memory(document, remembered, page_text_of(pages, document))
     document = validate(document, today=options.today)
     if options.llm is None or layouts.fully_confirmed(document):
         return document  # a validated layout, every key field where it was: no LLM call
-    answer = options.llm(text)
+    answer = options.llm("\n".join(pages))
     if not isinstance(answer.value, LlmDocument):
         document.warnings.append(answer.error or "the LLM gave no reading")
         document.llm_usage = answer.usage
@@ -160,11 +165,7 @@ def text_reading(data: bytes, options: ExtractOptions) -> tuple[ExtractedDocumen
         return None
     if not _has_text(pages):
         return None
-    text = "\n".join(pages)
-    reading = extract_from_text(
-        text, company_names=list(options.company_names), page_starts=page_starts(pages)
-    )
-    reading.layout = layouts.fingerprint(reading)
+    reading = _text_path(pages, options)
     return reading, page_text_of(pages, reading)
 
 
