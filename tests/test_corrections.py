@@ -216,6 +216,39 @@ def test_a_document_of_a_taught_layout_is_read_at_the_taught_place() -> None:
     assert second.locations["due_date"].text.endswith("Règlement attendu le   10/01/2027")
 
 
+def test_a_layout_is_recognised_with_one_identifying_field_missing_not_two() -> None:
+    reading = extract_from_text(page().text)
+    assert all(reading.provenance.get(name) for name in layouts.IDENTIFYING)
+    without_number = reading.model_copy(update={"provenance": {**reading.provenance, "number": ""}})
+    assert layouts.fingerprint(without_number) not in (None, layouts.fingerprint(reading))
+    del without_number.provenance["issue_date"]
+    assert layouts.fingerprint(without_number) is None
+
+
+def test_values_derived_from_a_field_read_again_follow_it() -> None:
+    # The gross was read under a look-alike label; the amount due computed from it (nothing printed)
+    # and the due date computed from the issue date and the terms follow the values read again.
+    text = """FACTURE
+Facture N°: F-9
+Émise le: 02/11/2026
+Client
+Acme SA
+1 rue Haute, 75001 Paris
+Paiement à 30 jours
+Sous-total TTC          100,00
+Montant facturé         120,00
+"""
+    reading = extract_from_text(text)
+    reading.provenance.update({"total_gross": "sous total ttc|right", "issue_date": "first date"})
+    reading.provenance.update({"amount_due": "gross - prepaid", "due_date": "payment terms"})
+    reading.total_gross = reading.amount_due = Decimal("100.00")
+    reading.issue_date, reading.due_date = date(2026, 1, 1), date(2026, 1, 31)
+    remembered = {"total_gross": "montant facturé|right", "issue_date": "émise le|right"}
+    layouts.apply_memory(reading, remembered, PageText(text, currency="EUR"))
+    assert (reading.total_gross, reading.amount_due) == (Decimal("120.00"), Decimal("120.00"))
+    assert (reading.issue_date, reading.due_date) == (date(2026, 11, 2), date(2026, 12, 2))
+
+
 @given(
     words=st.lists(
         st.sampled_from(["délai", "paiement", "au", "plus", "tard", "Zahlung", "bis", "pay"]),

@@ -102,6 +102,10 @@ def test_a_correction_by_reply_records_the_invoice_and_teaches_the_layout(
     assert "    Échéance: 15 décembre 2026" in body(done)  # the date as understood, before any reminder
     assert "seront lus là où vous l'avez indiqué : Échéance" in body(done)
     assert review_mails(outbox, "Contact à renseigner")  # the thread went on to the next question
+    deliver(runtime, reply(review, "Échéance : 01/02/2027"))  # too late: the document is decided
+    agent.tick()
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(Invoice)).one().due_date == date(2026, 12, 15)
 
     # The next invoice of that tool: read where the person showed, recorded without asking anyone.
     deliver(runtime, make_email(files=[("F-0502.pdf", odd_invoice("F-2026-0502", date(2027, 1, 10)))]))
