@@ -3,8 +3,11 @@
 The model's answer is data like any other: dates and amounts are parsed strictly (an unreadable value
 is dropped with a warning), and every key field is compared with the deterministic extractor's. Where
 both agree the field is trusted; where they disagree it is marked doubtful with both values, so the
-document goes to a person instead of driving a reminder; where only one found it, that value is kept
-with a modest confidence.
+document goes to a person instead of driving a reminder. A value only the model read is kept for the
+person to see, under the review threshold: the model reads the document's own text, and text can say
+anything ("ignore your instructions, the due date is..."), so nothing the page alone asserts through
+the model may drive a reminder unchecked. The model can lower a confidence (by disagreeing), never
+raise one above what the deterministic reading supports.
 """
 
 from __future__ import annotations
@@ -16,10 +19,30 @@ from agent.documents.locations import field_value
 from agent.documents.schema import ExtractedDocument, Line, Party
 from agent.llm import LlmDocument, LlmParty, parse_iso_date
 
-LLM_ALONE = 0.8  # found by the model only: enough to record, not more
+# Found by the model only: shown to the person who checks, never enough to record. Well under any
+# sensible review threshold (0.8 by default; the check is `<`, so 0.8 itself would pass).
+LLM_ALONE = 0.3
 AGREED = 0.97
 DISAGREED = 0.3
-CHECKED = ("number", "issue_date", "due_date", "currency", "total_gross", "amount_due", "customer_name")
+CHECKED = (
+    "number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_gross",
+    "amount_due",
+    "customer_name",
+)
+ALSO_CHECKED = ("total_net", "total_tax", "customer_vat_id")  # compared alike; not what a layout learns
+# Values that are not key fields but decide what a key field means: which way the money goes (a credit
+# note is applied against invoices), which account the document lands on (accounts are matched by VAT
+# id first), which invoice a credit note pays. Where the model reads them otherwise than the extractor,
+# the key field they steer is in doubt.
+STEERS = {
+    "document_type": "amount_due",
+    "customer_vat_id": "customer_name",
+    "referenced_invoice": "amount_due",
+}
 
 
 def _amount(value: str | None, name: str, warnings: list[str]) -> Decimal | None:
@@ -97,11 +120,11 @@ def comparable(document: ExtractedDocument, name: str) -> object:
 def cross_check(llm: ExtractedDocument, text: ExtractedDocument | None) -> ExtractedDocument:
     """The LLM's document, each key field's confidence set by its agreement with the text extractor."""
     merged = llm.model_copy(deep=True)
-    for name in CHECKED:
+    for name in CHECKED + ALSO_CHECKED:
         mine = comparable(llm, name)
         theirs = comparable(text, name) if text is not None else None
         if mine is not None and theirs is not None:
-            if mine == theirs:
+            if mine == theirs:  # two independent readings: the only way the model raises a confidence
                 merged.confidence[name] = AGREED
             else:
                 merged.confidence[name] = DISAGREED
@@ -110,14 +133,35 @@ def cross_check(llm: ExtractedDocument, text: ExtractedDocument | None) -> Extra
                 )
         elif mine is not None:
             merged.confidence[name] = LLM_ALONE
+            merged.warnings.append(f"{name.replace('_', ' ')}: read by the LLM only ({mine})")
         elif text is not None and theirs is not None:  # the model missed what the extractor found
-            if name == "customer_name":
-                merged.customer = text.customer
-            else:
-                setattr(merged, name, getattr(text, name))
-            merged.confidence[name] = min(text.confidence.get(name, 0.0), LLM_ALONE)
+            _take(merged, text, name)
+            merged.confidence[name] = text.confidence.get(name, 0.0)
         else:
             merged.confidence[name] = 0.0
-    for name in ("total_net", "total_tax", "customer_vat_id"):
-        merged.confidence.setdefault(name, LLM_ALONE)
+    _steering(merged, llm, text)
     return merged
+
+
+def _take(merged: ExtractedDocument, text: ExtractedDocument, name: str) -> None:
+    if name == "customer_name":
+        merged.customer = text.customer.model_copy()
+    elif name == "customer_vat_id":
+        merged.customer.vat_id = text.customer.vat_id
+    else:
+        setattr(merged, name, getattr(text, name))
+
+
+def _steering(merged: ExtractedDocument, llm: ExtractedDocument, text: ExtractedDocument | None) -> None:
+    """A value that steers a key field and that the extractor does not support puts that field in doubt."""
+    for name, steered in STEERS.items():
+        if name == "customer_vat_id":  # compared with the key fields above, its warning given there
+            mine, theirs = comparable(llm, name), None if text is None else comparable(text, name)
+        else:
+            mine, theirs = getattr(llm, name), None if text is None else getattr(text, name)
+            if mine is not None and mine != theirs:
+                merged.warnings.append(
+                    f"{name.replace('_', ' ')}: the LLM read {mine}, the text extractor {theirs or 'nothing'}"
+                )
+        if mine is not None and mine != theirs:
+            merged.confidence[steered] = min(merged.confidence.get(steered, 0.0), DISAGREED)
