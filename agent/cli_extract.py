@@ -1,7 +1,9 @@
 """`relance extract`: read files and print what was understood, one JSON object per document.
 
 Many files in one call share one process (no start-up cost per file), and a file that cannot be read
-gives `status: "error"` with the reason while the others go on.
+gives `status: "error"` with the reason while the others go on: whatever goes wrong with one file, even
+a fault of the extractor itself, is that file's error and never stops the run. Each record carries
+intake's own verdict (`accepted` and its `reasons`), from the function intake decides with.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from agent.cli_common import console, err, load_settings
 from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
 from agent.documents.schema import ExtractedDocument
+from agent.documents.verdict import doubts
 from agent.mail.parse import documents_to_read, parse_message
 
 FIELDS = (
@@ -44,11 +48,15 @@ def files_in(path: Path, data: bytes) -> Iterator[tuple[str, bytes]]:
         yield attachment.filename, attachment.data
 
 
-def as_record(given: str, name: str, document: ExtractedDocument, attachment: bool) -> dict[str, Any]:
+def as_record(
+    given: str, name: str, document: ExtractedDocument, attachment: bool, reasons: list[str]
+) -> dict[str, Any]:
     data = document.model_dump(mode="json")
     record: dict[str, Any] = {"file": given, "status": "ok", "error": None, "source": document.source}
     if attachment:
         record["attachment"] = name
+    record["accepted"] = not reasons  # would drive reminders with no person's check
+    record["reasons"] = reasons
     record["document_type"] = document.document_type
     record |= {key: data[key] for key in FIELDS}
     record["vat_breakdown"] = data["vat_breakdown"]
@@ -89,32 +97,59 @@ def extract(
         ignore_embedded=ignore_embedded, company_names=tuple(settings.company.all_names()), llm=reader
     )
     failures = 0
-    for path in paths:
+    own_names = settings.company.all_names()
+
+    def read(given: str, name: str, content: bytes, is_mail: bool) -> dict[str, Any]:
+        try:
+            document = extract_document(name, content, options)
+            reasons = doubts(document, settings.review_threshold, own_names)
+            return as_record(given, name, document, is_mail, reasons)
+        except ExtractionError as error:
+            failed = {"file": given, "status": "error", "error": str(error)}
+        except Exception as error:  # a fault on one file must not stop the others
+            failed = {"file": given, "status": "error", "error": f"{type(error).__name__}: {error}"}
+        return failed | ({"attachment": name} if is_mail else {})
+
+    for path in _expanded(paths):
         given, is_mail = str(path), path.suffix.lower() == ".eml"
         try:
-            data = path.read_bytes()
-            found = list(files_in(path, data))
-            records = []
-            for name, content in found:
-                try:
-                    document = extract_document(name, content, options)
-                    records.append(as_record(given, name, document, is_mail))
-                except ExtractionError as error:
-                    failed = {"file": given, "status": "error", "error": str(error)}
-                    records.append(failed | ({"attachment": name} if is_mail else {}))
+            found = list(files_in(path, path.read_bytes()))
+            records = [read(given, name, content, is_mail) for name, content in found]
         except (OSError, ExtractionError) as error:
             records = [{"file": given, "status": "error", "error": str(error)}]
+        except Exception as error:  # an unparsable e-mail is that file's error
+            records = [{"file": given, "status": "error", "error": f"{type(error).__name__}: {error}"}]
         for record in records:
             failures += record["status"] == "error"
             if as_json:
-                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.write(_json_line(record))
             elif record["status"] == "error":
-                err.print(f"[red]{given}[/]: {record['error']}")
+                err.print(f"[red]{escape(given)}[/]: {escape(record['error'])}")
             else:
                 console.print(
                     f"{given}: {record['document_type']} {record['number']} of {record['issue_date']}, "
                     f"due {record['due_date']}, {record['amount_due']} {record['currency']} "
-                    f"({record['source']}), customer {record['customer']['name']}"
+                    f"({record['source']}), customer {record['customer']['name']}",
+                    markup=False,  # a value read from a page is text, never console markup
                 )
     if failures:
         raise typer.Exit(1)
+
+
+def _expanded(paths: list[Path]) -> Iterator[Path]:
+    """The paths given, a folder standing for the files in it (sorted, not its subfolders)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.is_file())
+        else:
+            yield path
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One record as a line of JSON; escaped to ASCII if some text is not valid Unicode after all."""
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record) + "\n"
+    return line

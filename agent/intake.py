@@ -22,6 +22,7 @@ from agent.documents import layouts
 from agent.documents.corrections import shown_fields
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
+from agent.documents.verdict import doubts
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import document_reader
 from agent.mail.bounce import is_from_mail_system
@@ -33,8 +34,6 @@ from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
 from agent.tasks import company_language, find_task_for_reply, request_contact, request_review
-
-KEY_FIELDS = ("number", "issue_date", "due_date", "amount_due", "currency", "customer_name")
 
 
 def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, ParsedMessage]:
@@ -111,31 +110,6 @@ def _document_row(session: Session, runtime: Runtime, inbound_id: int, attachmen
     session.add(document)
     session.flush()
     return document
-
-
-def doubts(extraction: ExtractedDocument, threshold: float, own_names: list[str]) -> list[str]:
-    """Why an extraction must not drive reminders on its own; empty when it may."""
-    reasons = [
-        f"{name} is uncertain ({extraction.confidence.get(name, 0.0):.2f}){_where(extraction, name)}"
-        for name in KEY_FIELDS
-        if extraction.confidence.get(name, 0.0) < threshold
-        and not (name == "due_date" and extraction.document_type == "credit_note")
-    ]
-    customer = (extraction.customer.name or "").lower()
-    if customer and any(name.lower() in customer for name in own_names if name):
-        reasons.append("the customer is our own company: is this a supplier's invoice forwarded by mistake?")
-    if reasons:  # the extractor's own warnings help the person who checks
-        reasons += extraction.warnings
-    return reasons
-
-
-def _where(extraction: ExtractedDocument, name: str) -> str:
-    """Where the page shows the doubtful value, so the person who checks looks at the right place."""
-    location = extraction.locations.get(name)
-    if location is None:
-        return ""
-    excerpt = location.text[max(0, location.start - 40) : location.end + 40].strip()
-    return f", read on page {location.page}, line {location.line}: “{excerpt}”"
 
 
 def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:

@@ -17,7 +17,7 @@ from agent.documents.extract import ExtractionError, ExtractOptions, extract_doc
 from agent.documents.llm_reading import comparable
 from agent.documents.placement import TEACHABLE
 from agent.documents.schema import ExtractedDocument
-from agent.intake import doubts
+from agent.documents.verdict import doubts
 from agent.settings import Settings
 
 CORRECTED = (*TEACHABLE, "customer_name", "currency", "document_type")

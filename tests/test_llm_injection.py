@@ -18,7 +18,7 @@ from sqlmodel import select
 from agent.db import session_scope
 from agent.demo.pdfs import DemoDocument, render_pdf
 from agent.documents.extract import ExtractOptions, extract_document
-from agent.intake import doubts
+from agent.documents.verdict import doubts
 from agent.llm import document_reader
 from agent.models import Document, Invoice
 from agent.runtime import Runtime

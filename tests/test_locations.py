@@ -7,7 +7,7 @@ from fpdf import FPDF
 from agent.documents.extract import ExtractOptions, extract_document
 from agent.documents.locations import page_starts
 from agent.documents.schema import ExtractedDocument, Location
-from agent.intake import doubts
+from agent.documents.verdict import doubts
 
 
 def two_page_invoice() -> bytes:

@@ -10,6 +10,7 @@ person before it drives a reminder, since one misread digit is a wrong amount or
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ LayoutMemory = Callable[[str], dict[str, str] | None]  # a layout's fingerprint 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # OCR can misread a digit: nothing it read drives a reminder before a person has looked (threshold 0.8).
 OCR_CONFIDENCE_CAP = 0.75
+SURROGATE = re.compile("[\ud800-\udfff]")
 LEAST_TEXT = 20  # characters: fewer, and a page has no text to read (a scan, or text drawn as shapes)
 
 
@@ -57,7 +59,16 @@ def pdf_text(reader: PdfReader) -> str:
 
 def pdf_pages(reader: PdfReader) -> list[str]:
     fonts: pdf_layout.FontCache = {}
-    return [_page_text(page, fonts) for page in reader.pages]
+    return [valid_unicode(_page_text(page, fonts)) for page in reader.pages]
+
+
+def valid_unicode(text: str) -> str:
+    """The text with its surrogates resolved: a font's ToUnicode map may give half a UTF-16 pair, which no
+    encoder accepts (printing or storing the reading would fail). A whole pair becomes its character,
+    a lone half U+FFFD, here where the text enters, so everything downstream holds valid Unicode."""
+    if not SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _page_text(page: PageObject, fonts: pdf_layout.FontCache) -> str:
