@@ -23,17 +23,17 @@ from agent.documents.corrections import shown_fields
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.documents.verdict import doubts
+from agent.inbound_policy import NOTIFY, QUARANTINE, tell_finance, triage
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import document_reader
-from agent.mail.bounce import is_from_mail_system
-from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, documents_to_read, parse_message
-from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, OutboundMessage, Task
+from agent.mail.parse import Attachment, ParsedMessage, documents_to_read, parse_message
+from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, Task
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
-from agent.tasks import company_language, find_task_for_reply, request_contact, request_review
+from agent.tasks import company_language, request_contact, request_review
 
 
 def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, ParsedMessage]:
@@ -51,40 +51,10 @@ def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage
 
 
 def classify(runtime: Runtime, inbound_id: int) -> str:
-    """documents | task_reply | customer_reply | bounce | auto_reply | not_allowed | other"""
+    """documents | task_reply | customer_reply | bounce | auto_reply | other, or a route that sets the
+    message aside with a reason (inbound_policy.QUARANTINE): the sender policy comes first."""
     _inbound, message = load_message(runtime, inbound_id)
-    if message.is_delivery_report or is_from_mail_system(message.sender):
-        return "bounce"
-    with session_scope(runtime.engine) as session:
-        if find_task_for_reply(session, message) is not None:
-            return "task_reply"
-        thread = [message.in_reply_to, *message.references]
-        if any(
-            session.exec(select(OutboundMessage).where(OutboundMessage.message_id == m)).first()
-            for m in thread
-            if m
-        ):
-            return "auto_reply" if message.auto_submitted else "customer_reply"
-    if message.auto_submitted or message.is_delivery_report:
-        return "auto_reply"
-    if sender_refusal(runtime, message):
-        return "not_allowed"
-    if any(a.is_document or a.is_winmail or a.is_page_image for a in message.attachments):
-        return "documents"
-    return "other"
-
-
-def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
-    """Why this sender may not submit documents, or None when it may."""
-    if not runtime.sender_allowed(message.sender):
-        return f"{message.sender or 'an unknown sender'} is not an allowed forwarder"
-    mailbox = runtime.settings.mailbox
-    if mailbox.require_authentication:
-        if not mailbox.trusted_authserv_id:
-            return "authentication is required but mailbox.trusted_authserv_id is not configured"
-        if not authenticated_by(message.authentication_results, mailbox.trusted_authserv_id):
-            return f"no SPF or DKIM pass from {mailbox.trusted_authserv_id} for {message.sender}"
-    return None
+    return triage(runtime, inbound_id, message).route
 
 
 def llm_document_reader(runtime: Runtime) -> LlmReader | None:
@@ -310,11 +280,12 @@ def plan_invoices(runtime: Runtime, invoice_ids: list[int]) -> int:
 
 
 def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
-    """Messages with nothing to process: kept, marked, and visible."""
+    """Messages with nothing to process: kept, marked, and visible; the reason on the row, and a task
+    for finance where a person should look."""
     _inbound, message = load_message(runtime, inbound_id)
     now = runtime.clock.now()
+    why = triage(runtime, inbound_id, message).reason if route in QUARANTINE else None
     with session_scope(runtime.engine) as session:
-        why = sender_refusal(runtime, message) if route == "not_allowed" else None
         audit.record(
             session,
             at=now,
@@ -328,4 +299,6 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
             if inbound is not None:
                 inbound.error = why  # the quarantine's reason, on the row finance looks at
                 session.add(inbound)
-    return "quarantined" if route == "not_allowed" else "ignored"
+            if route in NOTIFY:
+                tell_finance(session, runtime, inbound_id=inbound_id, route=route, reason=why)
+    return "quarantined" if why else "ignored"

@@ -25,7 +25,8 @@ from agent.dispatch import Dispatched, dispatch_due
 from agent.graph import build_graph, make_checkpointer, thread_config
 from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirOutbox
-from agent.mail.parse import parse_message
+from agent.mail.parse import headers_of, megabytes, parse_message
+from agent.mail.safe_text import clean_line
 from agent.mail.smtp import SentCopySender
 from agent.mail.store import sha256_hex
 from agent.models import InboundMessage, SyncState, Task
@@ -89,7 +90,8 @@ class Agent:
     # -- intake ---------------------------------------------------------------------------------------------
     def keep(self, raw: bytes) -> tuple[int, bool]:
         """Store the raw bytes and the message row, committed, before anything reads them.
-        Returns (inbound id, whether it still needs processing)."""
+        Returns (inbound id, whether it still needs processing). Whatever the bytes, a row is written:
+        a message too big or that cannot be parsed is recorded quarantined, with the reason."""
         # Servers may hand the same message back with other line endings (IMAP uses CRLF): the identity
         # of a message is its content, not its line endings. The raw bytes are stored as received.
         digest = sha256_hex(raw.replace(b"\r\n", b"\n"))
@@ -100,7 +102,15 @@ class Agent:
             if existing:
                 return existing.id or 0, existing.status == InboundStatus.RECEIVED
         _, path = self.runtime.store.put(raw, suffix=".eml")
-        message = parse_message(raw, digest)
+        limits = self.runtime.settings.mailbox
+        refusal = None
+        if len(raw) > limits.max_message_bytes:
+            # Above the limit nothing but the headers is read: the size alone decides.
+            limit = megabytes(limits.max_message_bytes)
+            refusal = f"message of {megabytes(len(raw))}, over the limit of {limit}: not read"
+            message = parse_message(headers_of(raw), digest)
+        else:
+            message = parse_message(raw, digest, max_attachment_bytes=limits.max_attachment_bytes)
         with session_scope(self.runtime.engine) as session:
             inbound = InboundMessage(
                 message_id=message.message_id,
@@ -110,10 +120,38 @@ class Agent:
                 subject=message.subject,
                 received_at=self.runtime.clock.now(),
             )
+            if refusal:
+                inbound.status, inbound.error, inbound.kind = InboundStatus.QUARANTINED, refusal, "too_big"
             inbound.thread_id = thread_config(message.message_id, digest)["configurable"]["thread_id"]
             session.add(inbound)
             session.flush()
-            return inbound.id or 0, True
+            return inbound.id or 0, refusal is None
+
+    def keep_failed(self, raw: bytes, error: BaseException) -> int | None:
+        """The last resort when `keep` itself failed: a row that says why, so the message is never lost
+        in silence. None when even that cannot be written (the database is down): it stays in the inbox."""
+        digest = sha256_hex(raw.replace(b"\r\n", b"\n"))
+        try:
+            _, path = self.runtime.store.put(raw, suffix=".eml")
+            with session_scope(self.runtime.engine) as session:
+                existing = session.exec(
+                    select(InboundMessage).where(InboundMessage.content_hash == digest)
+                ).first()
+                inbound = existing or InboundMessage(
+                    message_id=f"<{digest}@relance.unreadable>",
+                    content_hash=digest,
+                    raw_path=path,
+                    received_at=self.runtime.clock.now(),
+                    thread_id=f"inbound:{digest}",
+                )
+                inbound.status = InboundStatus.QUARANTINED
+                inbound.error = clean_line(f"could not be recorded: {type(error).__name__}: {error}")[:2000]
+                session.add(inbound)
+                session.flush()
+                return inbound.id
+        except Exception:  # logged by the caller; the message stays in the inbox
+            log.exception("could not record the failure of a message either")
+            return None
 
     def process(self, inbound_id: int) -> str:
         with session_scope(self.runtime.engine) as session:
@@ -154,10 +192,21 @@ class Agent:
         return inbound_id, self.process(inbound_id)
 
     def poll_mailbox(self) -> list[int]:
-        """Every new message: kept, processed, then (only then) moved out of the inbox."""
+        """Every new message: kept, processed, then (only then) moved out of the inbox. A message that
+        fails in any way is recorded (or left in the inbox when nothing can be written) and the next one
+        is read: one message never stops the tick."""
         handled: list[int] = []
         for key, raw in self.inbox.fetch_new():
-            inbound_id, status = self.ingest(raw)
+            try:
+                inbound_id, status = self.ingest(raw)
+            except Exception as error:  # visible on the row, and the tick goes on
+                log.exception("message %s could not be handled", key)
+                failed = self.keep_failed(raw, error)
+                if failed is None:
+                    continue  # nothing recorded: it stays in the inbox, tried again next tick
+                inbound_id, status = failed, InboundStatus.QUARANTINED
+            # Not guarded: a failure to move is the mailbox's, not this message's (its row is committed,
+            # so the next tick finds it by its content and moves it then).
             self.inbox.settle(
                 key,
                 "quarantine" if status in (InboundStatus.QUARANTINED, InboundStatus.FAILED) else "processed",

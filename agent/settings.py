@@ -76,6 +76,18 @@ class MailboxSettings(BaseModel):
     trusted_authserv_id: str | None = Field(
         default=None, description="authserv-id of your own mail server's Authentication-Results header"
     )
+    max_message_bytes: int = Field(
+        default=40_000_000,
+        description="A bigger message is quarantined unread (a 25 MB file weighs ~34 MB in a message)",
+    )
+    max_attachment_bytes: int = Field(
+        default=25_000_000, description="A bigger attachment is not read; the message says it was skipped"
+    )
+    max_messages_per_sender_per_hour: int = Field(
+        default=20,
+        description="From one correspondent outside the allowed senders: more are quarantined unread "
+        "(an auto-reply storm or a loop)",
+    )
 
 
 class OutgoingSettings(BaseModel):

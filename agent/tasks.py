@@ -32,7 +32,18 @@ log = logging.getLogger(__name__)
 
 
 def new_token() -> str:
-    return "RL-" + secrets.token_hex(4).upper()
+    """96 random bits: a reply must quote it (or answer our Message-ID, which carries it too), so it
+    must not be guessable."""
+    return "RL-" + secrets.token_hex(12).upper()
+
+
+def task_message_id(task: Task, key: str, settings: Settings) -> str:
+    """The Message-ID of one e-mail of a task: stable for a retry (derived from the task's stored token)
+    but unguessable (the token is random), so a forged reply cannot name it in In-Reply-To."""
+    if key == str(task.id) and task.message_id:
+        return task.message_id  # the first e-mail's id, stored on the task
+    secret = task.token.removeprefix("RL-").lower()
+    return message_id_for("task", f"{key}.{secret}", domain_of(settings.company.collections_address))
 
 
 def company_language(settings: Settings) -> str:
@@ -53,7 +64,7 @@ def send_task_mail(
 ) -> bool:
     """Render and send one task e-mail unless its Message-ID went out already. The context is built only
     when the e-mail is really sent (a resumed node calls this again, and must stay cheap)."""
-    message_id = message_id_for("task", key, domain_of(settings.company.collections_address))
+    message_id = task_message_id(task, key, settings)
     if already_sent(session, message_id):
         return False
     rendered = render_email(
@@ -107,9 +118,7 @@ def request_contact(
         )
         session.add(task)
         session.flush()
-        task.message_id = message_id_for(
-            "task", str(task.id), domain_of(settings.company.collections_address)
-        )
+        task.message_id = task_message_id(task, f"{task.id}.first", settings)
         audit.record(
             session,
             at=at,
@@ -174,7 +183,7 @@ def request_review(
     )
     session.add(task)
     session.flush()
-    task.message_id = message_id_for("task", str(task.id), domain_of(settings.company.collections_address))
+    task.message_id = task_message_id(task, f"{task.id}.first", settings)
     audit.record(
         session,
         at=at,

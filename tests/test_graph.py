@@ -119,7 +119,11 @@ def test_forged_or_incomplete_replies_create_nothing(
     agent.tick()
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Contact)).all() == []
-        assert session.exec(select(Task)).one().status == "open"
+        request = session.exec(select(Task).where(Task.kind == "contact_request")).one()
+        assert request.status == "open"
+        # The forged reply is quarantined with its reason, and finance is told (one review task).
+        alert = session.exec(select(Task).where(Task.kind == "review")).one()
+        assert alert.title == "a reply to a task was refused from eve@attacker.example"
         assert session.exec(select(Reminder)).all() == []
     followups = [m for m in outbox.messages() if "Information manquante" in str(m["Subject"])]
     assert len(followups) == 1 and followups[0]["To"] == FINANCE

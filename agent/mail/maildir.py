@@ -41,8 +41,8 @@ class MaildirInbox:
     def settle(self, key: str, outcome: str) -> None:
         """Move a message out of the inbox once its outcome is committed ('processed' or 'quarantine')."""
         target = self.folders[outcome]
-        message = self.box.get_message(key)
-        target.add(message)
+        # The bytes, not a parsed message: a malformed one must move as it is, and a big one cheaply.
+        target.add(self.box.get_bytes(key))
         self.box.remove(key)
 
     def deliver(self, raw: bytes) -> str:
