@@ -27,10 +27,19 @@ def local(iso: str, timezone: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+# Columns whose values a person copies or compares (two invoices "F-2026-0…" look the same): a narrow
+# terminal wraps or shrinks the other columns, never these.
+IDENTIFIER_COLUMNS = frozenset({"number", "invoice", "invoices", "token", "reference", "file"})
+
+
 def table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
     result = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for column in columns:
-        result.add_column(column.replace("_", " "))
+        if column in IDENTIFIER_COLUMNS:
+            longest = max((len(str(row.get(column) or "")) for row in rows), default=0)
+            result.add_column(column.replace("_", " "), no_wrap=True, min_width=longest)
+        else:
+            result.add_column(column.replace("_", " "))
     for row in rows:
         cells = []
         for column in columns:
