@@ -3,6 +3,7 @@ a customer's reply to a reminder, a bounce, an auto-reply. The bodies of the gra
 
 from __future__ import annotations
 
+from agent.contact_change import answer_confirmation
 from agent.customer_mail import (
     handle_auto_reply,
     handle_bounce,
@@ -22,7 +23,7 @@ from agent.models.task import TaskKind
 from agent.replies import ContactAnswer, ContactReader, strip_quoted
 from agent.runtime import Runtime
 from agent.tasks import answer_task as act_on_task_reply
-from agent.tasks import find_task_for_reply
+from agent.tasks import find_task_for_reply, refuse_reply
 
 
 def contact_reader(runtime: Runtime) -> ContactReader | None:
@@ -46,6 +47,7 @@ def contact_reader(runtime: Runtime) -> ContactReader | None:
 
 def answer_task(runtime: Runtime, inbound_id: int) -> str:
     inbound, message = load_message(runtime, inbound_id)
+    now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
         task = find_task_for_reply(session, message)
         assert task is not None
@@ -58,23 +60,27 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
                 task=task,
                 message=message,
                 inbound_key=inbound.content_hash[:12],
-                at=runtime.clock.now(),
+                at=now,
                 read_page=lambda: stored_text_reading(runtime, document.raw_path),
             ).status
         account_id = task.account_id
-        outcome = act_on_task_reply(
-            session,
-            runtime.sender,
-            runtime.settings,
-            task=task,
-            message=message,
-            inbound_key=inbound.content_hash[:12],
-            at=runtime.clock.now(),
-            model_reader=contact_reader(runtime),
-        )
-    if outcome.status == "contact_created" and account_id is not None:
+        if task.kind == TaskKind.REVIEW and task.details.get("confirm_contact"):  # a changed address
+            why = refuse_reply(session, task=task, message=message, at=now)
+            status = "rejected" if why else answer_confirmation(session, task=task, message=message, at=now)
+        else:
+            status = act_on_task_reply(
+                session,
+                runtime.sender,
+                runtime.settings,
+                task=task,
+                message=message,
+                inbound_key=inbound.content_hash[:12],
+                at=now,
+                model_reader=contact_reader(runtime),
+            ).status
+    if status == "contact_created" and account_id is not None:
         resume_after_new_contact(runtime, account_id)  # steps held by a bounce or a missing contact
-    return outcome.status
+    return status
 
 
 def stored_text_reading(runtime: Runtime, raw_path: str) -> tuple[ExtractedDocument, PageText] | None:

@@ -337,6 +337,9 @@ def _answer_contact_request(
     if language is None:
         language = language_for_country(account.country) or settings.company.default_language
         inferred = True
+    from agent.contact_change import hold_for_confirmation, is_address_change  # builds on this module
+
+    change = is_address_change(session, account.id or 0, answer.email)
     contact = add_contact(
         session,
         account=account,
@@ -349,6 +352,17 @@ def _answer_contact_request(
     task.status, task.closed_at = TaskStatus.DONE, at
     task.resolution = f"contact {answer.email} ({language})"
     session.add(task)
+    if change:  # a new address for an account we wrote to: unused until finance confirms it
+        task.resolution += ", awaiting confirmation"
+        confirmation = hold_for_confirmation(
+            session, sender, settings, account=account, contact=contact, at=at
+        )
+        audit.record(
+            session, at=at, entity="task", entity_id=task.id, action="done",
+            message=f"Contact {answer.email} given by {message.sender}: confirmation asked "
+            f"(task {confirmation.token})", words=message.body_text[:500],
+        )  # fmt: skip
+        return ReplyOutcome("contact_pending", task.resolution, task.id, contact.id)
     send_task_mail(
         session,
         sender,

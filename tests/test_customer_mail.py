@@ -195,7 +195,18 @@ def test_a_bounce_invalidates_the_contact_and_a_new_one_resumes_the_plan(
     deliver(runtime, answer)
     agent.tick(datetime(2026, 12, 3, 8, 30, tzinfo=UTC))  # "falls due on 2 December" is skipped now
     assert [m for m in outbox.messages() if m["To"] == "compta@dupont.example"] == []
-    agent.tick(datetime(2026, 12, 9, 8, 30, tzinfo=UTC))  # the first reminder, on its date, to the new one
+    # A changed address is used only once finance confirms it, by replying to a new task's e-mail.
+    with session_scope(runtime.engine) as session:
+        new = session.exec(select(Contact).where(Contact.email == "compta@dupont.example")).one()
+        assert new.valid is False
+        confirm = session.exec(select(Task).where(Task.status == "open")).one()
+        assert confirm.title == "confirm the new address compta@dupont.example for Boulangerie Dupont SARL"
+    agent.tick(datetime(2026, 12, 9, 8, 30, tzinfo=UTC))
+    assert [m for m in outbox.messages() if m["To"] == "compta@dupont.example"] == []  # not confirmed yet
+    (question,) = [m for m in outbox.messages() if m["Message-ID"] == confirm.message_id]
+    subject, question_id = f"Re: {question['Subject']}", str(question["Message-ID"])
+    deliver(runtime, make_email(sender=FINANCE, subject=subject, body="OK", in_reply_to=question_id))
+    agent.tick(datetime(2026, 12, 9, 8, 40, tzinfo=UTC))  # the first reminder, on its date, to the new one
     resent = [m for m in outbox.messages() if m["To"] == "compta@dupont.example"]
     assert len(resent) == 1 and "F-2026-0800" in str(resent[0]["Subject"]) + resent[0].get_content()
     assert str(resent[0]["Subject"]).startswith("Relance : facture F-2026-0800")
