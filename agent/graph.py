@@ -91,8 +91,8 @@ def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None 
         return Command(goto="record_documents")
 
     def plan_reminders(state: MessageState) -> MessageState:
-        steps = intake.plan_invoices(runtime, state.get("invoice_ids", []))
-        return {"outcome": f"{steps} reminder steps planned"}
+        invoices, credits = state.get("invoice_ids", []), state.get("credit_note_ids", [])
+        return {"outcome": intake.plan_outcome(runtime, state["inbound_id"], invoices, credits)}
 
     def answer_task(state: MessageState) -> MessageState:
         return {"outcome": answers.answer_task(runtime, state["inbound_id"])}

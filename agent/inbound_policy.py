@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.mail.bounce import is_from_mail_system
-from agent.mail.parse import ParsedMessage, authenticated_by, megabytes
+from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, megabytes
 from agent.models import InboundMessage, OutboundMessage, Task
 from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
@@ -192,4 +192,33 @@ TITLES = {
     "unusable": "a message without a readable document",
     "own_mail": "our own e-mail came back",
     "unreadable": "an unreadable message",
+    "too_big": "a file over the size limit",
 }
+
+
+def not_read_because(attachment: Attachment) -> str:
+    """Why an attachment is not read, said on its row (never skipped in silence)."""
+    if attachment.is_winmail:
+        return "winmail.dat (Outlook rich text) is not supported: please forward the PDF itself"
+    if attachment.is_page_image:
+        return (
+            "skipped: a picture beside a PDF is taken for a logo or a signature; "
+            "forward it alone to have it read (OCR)"
+        )
+    return f"not read: {attachment.content_type} is not a PDF or an e-invoice XML"
+
+
+def note_unread(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> None:
+    """What of a message with documents was not read (files over the size limit, a broken MIME part):
+    on the message's row, and told to finance when a file was too big."""
+    notes = [f"{name} ({megabytes(size)}) over the size limit, not read" for name, size in message.oversized]
+    notes += [p for p in message.problems if p.startswith(("MIME", "header", "body"))]
+    if not notes:
+        return
+    with session_scope(runtime.engine) as session:
+        inbound = session.get(InboundMessage, inbound_id)
+        if inbound is not None and inbound.error != "; ".join(notes):
+            inbound.error = "; ".join(notes)
+            session.add(inbound)
+        if message.oversized:
+            tell_finance(session, runtime, inbound_id=inbound_id, route="too_big", reason=notes[0])

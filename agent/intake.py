@@ -23,7 +23,7 @@ from agent.documents.corrections import shown_fields
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.documents.verdict import doubts
-from agent.inbound_policy import NOTIFY, QUARANTINE, tell_finance, triage
+from agent.inbound_policy import NOTIFY, QUARANTINE, not_read_because, note_unread, tell_finance, triage
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import document_reader
 from agent.mail.parse import Attachment, ParsedMessage, documents_to_read, parse_message
@@ -99,16 +99,18 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
             ids.append(document.id or 0)
             if document.status != DocumentStatus.EXTRACTED or document.method:
                 continue  # already handled by an earlier run of this step
-            if attachment.is_winmail:
-                document.status = DocumentStatus.UNSUPPORTED
-                document.error = (
-                    "winmail.dat (Outlook rich text) is not supported: please forward the PDF itself"
-                )
-            elif id(attachment) not in to_read:
-                document.status, document.error = DocumentStatus.UNSUPPORTED, "not a PDF or e-invoice XML"
+            if id(attachment) not in to_read:
+                document.status, document.error = DocumentStatus.UNSUPPORTED, not_read_because(attachment)
+                if attachment.is_winmail:  # the invoice is inside, out of our reach: a person must act
+                    request_review(
+                        session, runtime.sender, settings, at=now, document_id=document.id,
+                        addressee=settings.company.finance_address,
+                        title=f"{attachment.filename} could not be read", reasons=[document.error],
+                    )  # fmt: skip
             else:
                 _extract_one(session, runtime, document, attachment, message, options, now)
             session.add(document)
+    note_unread(runtime, inbound_id, message)
     return ids
 
 
@@ -277,6 +279,16 @@ def plan_invoices(runtime: Runtime, invoice_ids: list[int]) -> int:
                 plan_reminders(session, invoice=invoice, settings=runtime.settings, at=runtime.clock.now())
             )
     return created
+
+
+def plan_outcome(runtime: Runtime, inbound_id: int, invoice_ids: list[int], credit_ids: list[int]) -> str:
+    """The message's outcome once planned: quarantined when none of its files could be used at all."""
+    steps = plan_invoices(runtime, invoice_ids)
+    with session_scope(runtime.engine) as session:
+        statuses = {d.status for d in session.exec(select(Document).where(Document.inbound_id == inbound_id))}
+    if not invoice_ids and not credit_ids and statuses <= {DocumentStatus.UNSUPPORTED}:
+        return "quarantined"
+    return f"{steps} reminder steps planned"
 
 
 def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
