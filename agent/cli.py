@@ -188,15 +188,20 @@ def inbox(
         return
     from rich.markup import escape
 
+    from agent.mail.safe_text import clean_line
+
+    def shown(value: object) -> str:  # senders write these: one line, controls and bidi made visible
+        return escape(clean_line(str(value)))
+
     for row in rows:
         console.print(
-            f"[bold]#{row['id']}[/] {row['received_at'][:16]} {escape(row['sender'])} "
-            f"«{escape(row['subject'])}» {row['kind'] or ''}: {row['status']}"
-            + (f" ([red]{escape(row['error'])}[/])" if row["error"] else "")
+            f"[bold]#{row['id']}[/] {row['received_at'][:16]} {shown(row['sender'])} "
+            f"«{shown(row['subject'])}» {row['kind'] or ''}: {row['status']}"
+            + (f" ([red]{shown(row['error'])}[/])" if row["error"] else "")
         )
         for doc in row["documents"]:
             detail = doc["error"] or f"{doc['kind']} {doc['number']} {doc['amount_due']} {doc['currency']}"
-            console.print(f"    {escape(doc['file'])}: {doc['status']}: {escape(str(detail))}")
+            console.print(f"    {shown(doc['file'])}: {doc['status']}: {shown(detail)}")
 
 
 @app.command()

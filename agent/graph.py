@@ -157,8 +157,10 @@ def sqlite_checkpointer(path: Path) -> SqliteSaver:
     return saver
 
 
-def thread_config(message_id: str, content_hash: str) -> dict[str, Any]:
-    return {"configurable": {"thread_id": f"inbound:{message_id}:{content_hash[:12]}"}}
+def thread_config(content_hash: str) -> dict[str, Any]:
+    """One thread per inbound message: keyed by its whole content hash (unique among inbound rows), not
+    by its Message-ID, which a sender chooses and two different messages may share."""
+    return {"configurable": {"thread_id": f"inbound:{content_hash}"}}
 
 
 def mermaid(runtime: Runtime) -> str:

@@ -85,6 +85,7 @@ def run_service(settings: Settings, *, interval: int) -> None:
         Agent(Runtime.open(settings, SystemClock())) as agent,
     ):
         _ = agent.inbox  # a mailbox that cannot be configured is a start-up error, not one error per tick
+        agent.prune_finished_threads()  # checkpoints left by an older version or a crash
         scheduler = BackgroundScheduler(timezone="UTC")
         stopping = threading.Event()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.types import Command
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.clock import FixedClock
 from agent.customer_mail import resume_broken_promises
@@ -122,7 +122,7 @@ class Agent:
             )
             if refusal:
                 inbound.status, inbound.error, inbound.kind = InboundStatus.QUARANTINED, refusal, "too_big"
-            inbound.thread_id = thread_config(message.message_id, digest)["configurable"]["thread_id"]
+            inbound.thread_id = thread_config(digest)["configurable"]["thread_id"]
             session.add(inbound)
             session.flush()
             return inbound.id or 0, refusal is None
@@ -142,7 +142,7 @@ class Agent:
                     content_hash=digest,
                     raw_path=path,
                     received_at=self.runtime.clock.now(),
-                    thread_id=f"inbound:{digest}",
+                    thread_id=thread_config(digest)["configurable"]["thread_id"],
                 )
                 inbound.status = InboundStatus.QUARANTINED
                 inbound.error = clean_line(f"could not be recorded: {type(error).__name__}: {error}")[:2000]
@@ -172,7 +172,33 @@ class Agent:
         status = {"quarantined": InboundStatus.QUARANTINED, "ignored": InboundStatus.IGNORED}.get(
             outcome, InboundStatus.PROCESSED
         )
-        return self._set_status(inbound_id, status, None, kind=str(result.get("route")))
+        settled = self._set_status(inbound_id, status, None, kind=str(result.get("route")))
+        self._prune(inbound_id)
+        return settled
+
+    def _prune(self, inbound_id: int) -> None:
+        """A finished thread's checkpoints are dropped once its outcome is committed: nothing will resume
+        it (a thread waits only while its message is `waiting`), and they would grow with every message,
+        ignored ones included. The outcome and the audit log say what happened."""
+        with session_scope(self.runtime.engine) as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            thread_id = inbound.thread_id if inbound else None
+        if thread_id:
+            self.checkpointer.delete_thread(thread_id)
+
+    def prune_finished_threads(self) -> int:
+        """Drop the checkpoints of every finished message (those kept by an older version, or by a crash
+        between the outcome and the pruning). Returns the number of threads looked at."""
+        with session_scope(self.runtime.engine) as session:
+            finished = session.exec(
+                select(InboundMessage.thread_id).where(
+                    col(InboundMessage.status).in_(sorted(FINISHED - {InboundStatus.WAITING}))
+                )
+            ).all()
+        for thread_id in finished:
+            if thread_id:
+                self.checkpointer.delete_thread(thread_id)
+        return len(finished)
 
     def _set_status(self, inbound_id: int, status: str, error: str | None, kind: str | None = None) -> str:
         with session_scope(self.runtime.engine) as session:
