@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from agent import audit
+from agent.ledger import open_invoices
 from agent.models import Account, Invoice, Payment, Task
 from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus
@@ -60,6 +61,8 @@ def record_manual_payment(
     if amount <= 0:
         raise AllocationRefused("a payment amount must be positive")
     invoices = _invoices_of(session, account, invoice_numbers, currency)
+    if not invoice_numbers:  # "oldest first": the open invoices themselves, so the report names them
+        invoices = [i for i in open_invoices(session, account.id or 0) if i.currency == currency]
     key = (
         external_id
         or "manual:"
