@@ -134,6 +134,16 @@ def overlapping_steps(plan: Plan, *, first_due: date, days: int = 28) -> list[st
     return list(problems.values())
 
 
+def _sample_settled() -> tuple[Any, ...]:
+    """A credit note and a part payment: the lines a reminder shows between the invoice and its balance."""
+    from agent.steps import Settled
+
+    return (
+        Settled("credit_note", "AV-0001", date(2026, 1, 20), Decimal("200.00")),
+        Settled("payment", None, date(2026, 2, 3), Decimal("134.56")),
+    )
+
+
 def _sample_context(invoices: int) -> dict[str, Any]:
     """Made-up values with every attribute a reminder template may use: rendering with them finds a
     template that would fail on a real invoice (a typo, an unknown variable, a missing include)."""
@@ -149,8 +159,9 @@ def _sample_context(invoices: int) -> dict[str, Any]:
                 total_gross=Decimal("1234.56"),
                 amount_due=Decimal("1234.56"),
             ),
-            "balance": Decimal("1234.56"),
+            "balance": Decimal("1234.56") - (Decimal("334.56") if n == 1 else 0),
             "days_overdue": 12,
+            "settled": _sample_settled() if n == 1 else (),
         }
         for n in range(1, invoices + 1)
     ]

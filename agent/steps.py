@@ -10,7 +10,7 @@ every invoice: `group_for_one_email` decides which, `build_reminder` writes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any, NamedTuple
@@ -30,6 +30,17 @@ from agent.templating import locale_for, render_email
 
 
 @dataclass(frozen=True)
+class Settled:
+    """Money already set against an invoice, as the customer's own books show it: a credit note (its
+    number and date) or a payment (the day it was received)."""
+
+    kind: str  # credit_note | payment
+    reference: str | None
+    on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class StepContext:
     """What the checks and the e-mail of one step need, loaded once."""
 
@@ -38,6 +49,7 @@ class StepContext:
     contact: Contact | None
     balance: Decimal
     account_in_credit: bool
+    settled: tuple[Settled, ...] = ()
 
 
 def load_contexts(session: Session, reminders: list[Reminder]) -> dict[int, StepContext]:
@@ -55,10 +67,24 @@ def load_contexts(session: Session, reminders: list[Reminder]) -> dict[int, Step
     ):
         contacts[contact.account_id] = contact  # the latest valid one, as `valid_contact` chooses
     allocated: dict[int, Decimal] = {}
-    for invoice_id, amount in session.exec(
-        select(Allocation.invoice_id, Allocation.amount).where(col(Allocation.invoice_id).in_(invoice_ids))
+    settled: dict[int, list[Settled]] = {}
+    for invoice_id, amount, number, issued, received in session.exec(
+        select(
+            Allocation.invoice_id,
+            Allocation.amount,
+            CreditNote.number,
+            CreditNote.issue_date,
+            Payment.received_on,
+        )
+        .outerjoin(CreditNote, col(CreditNote.id) == col(Allocation.credit_note_id))
+        .outerjoin(Payment, col(Payment.id) == col(Allocation.payment_id))
+        .where(col(Allocation.invoice_id).in_(invoice_ids))
+        .order_by(col(Allocation.id))
     ):
         allocated[invoice_id] = allocated.get(invoice_id, Decimal("0.00")) + amount
+        kind, on = ("credit_note", issued) if number is not None else ("payment", received)
+        if on is not None:
+            settled.setdefault(invoice_id, []).append(Settled(kind, number, on, amount))
     # Most accounts have neither a credit note nor an overpayment: only the others need a balance.
     with_credit = set(
         session.exec(select(CreditNote.account_id).where(col(CreditNote.account_id).in_(account_ids)))
@@ -81,6 +107,7 @@ def load_contexts(session: Session, reminders: list[Reminder]) -> dict[int, Step
             contact=contacts.get(invoice.account_id),
             balance=invoice.amount_due - allocated.get(invoice.id or 0, Decimal("0.00")),
             account_in_credit=in_credit.get(invoice.account_id, False),
+            settled=tuple(settled.get(invoice.id or 0, ())),
         )
     return contexts
 
@@ -226,9 +253,11 @@ def reminder_variables(
     contact_name: str | None,
     legal: Any,
 ) -> dict[str, Any]:
-    """What a reminder template sees: `invoices` (each with its `invoice`, `balance`, `days_overdue`),
-    their `total` and `currency`; and, for the common single-invoice case, the first one's `invoice`,
-    `balance` and `days_overdue` at the top level."""
+    """What a reminder template sees: `invoices` (each with its `invoice`, `balance`, `days_overdue` and
+    `settled`: the credit notes and payments already set against it, so the customer can reconcile the
+    balance with their books), their `total` and `currency`; and, for the common single-invoice case,
+    the first one's values at the top level."""
+    items = [{"settled": (), **item} for item in items]  # nothing set against it unless said
     return {
         "locale": locale,
         "company": company,
@@ -258,7 +287,12 @@ def build_reminder(
     assert contact is not None
     language = first_reminder.language
     items = [
-        {"invoice": c.invoice, "balance": c.balance, "days_overdue": days_overdue(c.invoice, at)}
+        {
+            "invoice": c.invoice,
+            "balance": c.balance,
+            "days_overdue": days_overdue(c.invoice, at),
+            "settled": c.settled,
+        }
         for _, c in group
     ]
     rendered = render_email(
