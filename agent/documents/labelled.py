@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from agent.documents import labels
 from agent.documents.parsing import AMOUNT_RE, ISO_CODE, ISO_CURRENCIES
-from agent.documents.parties import GAP, cell_label_re, label_words
+from agent.documents.parties import GAP, cell_label_re, label_words, spans_gap
 from agent.documents.prefilter import candidate_lines
 
 NUMBER_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*|\d+", re.IGNORECASE)
@@ -89,6 +89,8 @@ def find_after_label(
     for index in candidate_lines(lines, vocabulary):
         line = lines[index]
         for label in label_re.finditer(line):
+            if spans_gap(label):
+                continue
             if strict and value_re is not NUMBER_VALUE and not _tail_is_filler(line, label.end()):
                 continue  # (a number may begin with letters: no tail to check)
             rest = line[label.end() :]

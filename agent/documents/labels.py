@@ -24,6 +24,20 @@ NUMBER = (
     r"|n[úu]mero de factura|numero (?:di )?fattura|factuurnummer|factuurnr\.?|n[úu]mero da fatura"
     r"|beleg-?(?:nr\.?|nummer)"
 )
+# Bare number labels, used only when no label above and no number on the title line is found: "Numéro",
+# "Nr.", "#", "Doc. n.", "N° de pièce" head other numbers too, so the value must look like a document
+# number (`text.find_number`).
+NUMBER_WEAK = (
+    r"num[ée]ro|number|nummer|n[úu]m\.?|nr\.|no\.|#|n[°º]\.?\s*(?:de\s*)?pi[èe]ce|doc(?:ument)?\.?\s*(?:n[°º.]?\s*|no\.?|nr\.?)"
+    r"|n\.\s*documento|documento\s*n\.?\s*[°º]?|belegnummer|document\s*number|fatura\s*n\.?\s*[°º]"
+    r"|n[°º]\s*(?:de\s*)?(?:factura|fattura|fatura|rectificativa|abono)|fattura\s*n\.|factuurnr\.?"
+)
+# A customer's number or code: a field of its own, never the document's number nor the customer's name.
+CUSTOMER_NUMBER = (
+    r"n[°º.]*\s*(?:de\s*)?client|code\s*client|customer\s*(?:id|no\.?|number)|account\s*(?:no\.?|number)"
+    r"|kunden-?\s*(?:nr\.?|nummer)|kundennummer|c[óo]digo\s*(?:de\s*)?cliente|n[°º.]*\s*cliente"
+    r"|codice\s*cliente|klantnummer|debiteurnummer|n\.?[°º]\s*cliente"
+)
 ISSUE_DATE = (
     r"date de (?:la )?facture|date d['’]?(?:[ée]mission|avoir)|date de facturation|invoice date|date of issue"
     r"|issue date|date issued|rechnungsdatum|belegdatum|gutschriftsdatum|ausstellungsdatum"
@@ -64,18 +78,23 @@ AMOUNT_DUE = (
     r"|zahlbetrag|zu\s*zahlen(?:der betrag)?|offener\s*betrag|restbetrag|importe\s*a\s*pagar"
     r"|total\s*a\s*pagar"
     r"|importo\s*(?:dovuto|da\s*pagare)|netto\s*a\s*pagare|te\s*betalen|valor\s*a\s*pagar"
+    r"|openstaand\s*bedrag|nog\s*te\s*betalen|valor\s*em\s*d[íi]vida|saldo\s*(?:pendiente|a\s*pagar)"
 )
 PREPAID = (
     r"acompte(?:\s*(?:vers[ée]|re[çc]u|pay[ée]|r[ée]gl[ée]))?|d[ée]j[àa] (?:pay[ée]|r[ée]gl[ée])|prepaid"
     r"|(?:deposit|advance)(?:\s*(?:paid|received))?|already paid"
     r"|(?:erhaltene\s*)?anzahlung(?:en)?(?:\s*erhalten)?"
     r"|bereits bezahlt|anticipo(?:\s*pagado)?|acconto(?:\s*versato)?|aanbetaling|adiantamento"
+    r"|(?:less\s*)?payments?\s*received|abz[üu]glich\s*(?:anzahlung|akonto)|reeds\s*betaald|al\s*betaald"
+    r"|montant\s*d[ée]j[àa]\s*vers[ée]|valor\s*(?:j[áa]\s*)?pago"
 )
 CUSTOMER_BLOCK = (
     r"factur[ée] [àa]|adresse (?:du|de) client|adresse de facturation|destinataire|acheteur|client"
     r"|k[äa]ufer(?:\s*/\s*leistungsempf[äa]nger)?|leistungsempf[äa]nger|buyer|bill(?:ed)?\s*to"
-    r"|invoice\s*to|sold\s*to|customer|rechnungs(?:empf[äa]nger|adresse)|kunde|cliente|facturar a"
-    r"|klant|factuuradres|faturar a"
+    r"|invoice\s*to|sold\s*to|customer|rechnungs(?:empf[äa]nger|adresse|anschrift)|kunde|cliente|facturar a"
+    r"|klant|factuuradres|faturar a|datos del cliente|datos de facturaci[óo]n|facturado a|spett\.?\s*le"
+    r"|dati (?:del )?cliente|intestat(?:ario|o a)|klantgegevens|factuur aan|aan|dados do cliente"
+    r"|exmos?\.?\s*(?:\(s\)\s*)?sr\.?\s*(?:\(s\)|es|a)?\.?|rechnung an|bill(?:ing)? address"
 )
 DELIVERY_BLOCK = (
     r"adresse de livraison|livr[ée] [àa]|delivery address|ship(?:ped)?\s*to|deliver(?:ed)?\s*to|lieferadresse"
@@ -102,7 +121,9 @@ REFERENCED_INVOICE = (
     r"(?:sur|relative [àa]|concernant|r[ée]f[ée]rence)\s*(?:la\s*)?facture(?:\s*n[°ºo])?|facture d['’]origine"
     r"|(?:original|related|referenced)\s*invoice(?:\s*(?:no\.?|number|#))?|credit for invoice"
     r"|zu(?:r)?\s*rechnung(?:\s*nr\.?)?|bezogen auf rechnung|ursprungsrechnung"
-    r"|factura (?:rectificada|original)"
+    r"|factura (?:rectificada|original)|rectifica (?:a )?la factura|(?:for|relates to|against)\s*invoice"
+    r"|annule et remplace la facture|avoir sur facture|relativ[oa] alla fattura|creditering van factuur"
+    r"|referente [àa] fatura|korrektur zu(?:r)? rechnung"
     r"|fattura (?:di riferimento|originale)|originele factuur|fatura original"
 )
 PAYMENT_TERMS = re.compile(

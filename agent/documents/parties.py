@@ -9,6 +9,7 @@ in "N° TVA client" or "Kunde" in "Bestellung Nr. Kunde:" is part of another lab
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from agent.documents import labels
@@ -24,6 +25,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 VAT_CANDIDATE = re.compile(r"\b(?:[A-Z]{2}|CHE)[ -]?(?:[0-9A-Z][ .-]?){8,13}\b")
 VAT_LABEL = re.compile(labels.VAT_LABEL, re.IGNORECASE)
 LABELLED_BLOCK, DELIVERY_BLOCK = 0.9, 0.7  # a delivery address names the customer less surely
+UNSHAPED_BLOCK = 0.75  # a label's block with no postcode in it: one signal only, a person checks
+WINDOW_BLOCK = 0.85  # no label, but a sender line above and an address under it agree
 BLOCK_DEPTH, VAT_DEPTH = 8, 20  # lines read under a block's label; lines searched for its VAT id
 ADDRESS_LINES = 5
 FIELD_LINE = re.compile(r"^[^\W\d][\w .\-/]{0,30}?\s*:\s*\S")  # "Label: value"
@@ -31,6 +34,12 @@ FIELD_LINE = re.compile(r"^[^\W\d][\w .\-/]{0,30}?\s*:\s*\S")  # "Label: value"
 
 def cell_label_re(vocabulary: str) -> re.Pattern[str]:
     return re.compile(rf"{CELL_START}(?:{vocabulary})(?![\w])", re.IGNORECASE)
+
+
+def spans_gap(label: re.Match[str]) -> bool:
+    """A label's words stand in one cell: "Fecha de factura      Nº cliente" holds no "factura nº" (the
+    vocabularies allow any spacing between a label's words, and layout text puts columns side by side)."""
+    return GAP.search(label.group(0).strip()) is not None
 
 
 def label_words(label: str) -> str:
@@ -84,36 +93,88 @@ def cell_at(line: str, column: int) -> str:
     return cell
 
 
-def customer_block(lines: list[str]) -> Block | None:
-    """The addressee block under a customer label; else a delivery address, which names the customer
-    too but less surely (the goods may go to a third party)."""
-    kinds = (
-        (labels.CUSTOMER_BLOCK, LABELLED_BLOCK, "block"),
-        (labels.DELIVERY_BLOCK, DELIVERY_BLOCK, "delivery"),
-    )
-    for vocabulary, confidence, kind in kinds:
-        label_re = cell_label_re(vocabulary)
-        for index in candidate_lines(lines, vocabulary):
-            line = lines[index]
-            for label in label_re.finditer(line):
-                if not _heads_a_block(line, label):
-                    continue
-                block = _read_block(lines, index, label.start(), label.end())
-                if block:
-                    return Block(
-                        block, index, label.start(), confidence, f"{label_words(label.group(0))}|{kind}"
-                    )
-    return None
+def customer_block(lines: list[str], own_names: Sequence[str] = ()) -> Block | None:
+    """The customer's block: the first candidate (`_blocks`) that does not name the company itself (its
+    own names, from settings, are never the customer: a letterhead or a sender line reads like a block).
+    Only when every candidate names it is that one returned, so the check says so."""
+    own = [name.lower() for name in own_names if name]
+    first = None
+    for block in _blocks(lines):
+        if not any(name in block.lines[0].lower() for name in own):
+            return block
+        first = first or block
+    return first
+
+
+def _blocks(lines: list[str]) -> Iterator[Block]:
+    """Candidate customer blocks, surest first: under a customer label (less sure without a postcode in
+    it: the label's words may be a heading of something else); in a letter window under the sender's
+    line; under a delivery label, which names the customer too but less surely (the goods may go to a
+    third party)."""
+    label_re = cell_label_re(labels.CUSTOMER_BLOCK)
+    for index in candidate_lines(lines, labels.CUSTOMER_BLOCK):
+        line = lines[index]
+        for label in label_re.finditer(line):
+            if spans_gap(label):
+                continue
+            if _heads_a_block(line, label) and (
+                block := _read_block(lines, index, label.start(), label.end())
+            ):
+                confidence = LABELLED_BLOCK if has_address(block) else UNSHAPED_BLOCK
+                yield Block(block, index, label.start(), confidence, f"{label_words(label.group(0))}|block")
+    yield from window_blocks(lines)
+    label_re = cell_label_re(labels.DELIVERY_BLOCK)
+    for index in candidate_lines(lines, labels.DELIVERY_BLOCK):
+        line = lines[index]
+        for label in label_re.finditer(line):
+            if spans_gap(label):
+                continue
+            if _heads_a_block(line, label) and (
+                block := _read_block(lines, index, label.start(), label.end())
+            ):
+                yield Block(
+                    block, index, label.start(), DELIVERY_BLOCK, f"{label_words(label.group(0))}|delivery"
+                )
+
+
+SENDER_SEPARATOR = re.compile(r"\s[·•|–-]\s|,\s")
+CELLS = re.compile(r"\S+(?:\s{1,2}\S+)*")
+WINDOW_DEPTH = 40  # lines: a letter window stands in the upper third of the first page
+
+
+def window_blocks(lines: list[str]) -> Iterator[Block]:
+    """An address in a letter window (DIN 5008, and most European letters) has no label: above it stands
+    the sender's own address on one small line ("Atelier SARL · 3 rue Neuve · 69002 Lyon"), and under it
+    the addressee's name, street and postcode. Two signals that must agree: a sender line (a name with a
+    legal form or its own postcode, in parts joined by separators) and an address under it."""
+    legal_form = re.compile(labels.LEGAL_FORM)
+    for index, line in enumerate(lines[:WINDOW_DEPTH]):
+        for cell in CELLS.finditer(line):
+            text = cell.group(0)
+            if len(SENDER_SEPARATOR.findall(text)) < 2 or not ADDRESS_SHAPE.search(text):
+                continue
+            if not legal_form.search(text.split("·")[0]) and not has_address(
+                [text, *SENDER_SEPARATOR.split(text)]
+            ):
+                continue
+            block = _read_block(lines, index, cell.start(), cell.end())
+            if block and has_address(block) and SENDER_SEPARATOR.search(block[0]) is None:
+                yield Block(block, index, cell.start(), WINDOW_BLOCK, "sender line|window")
 
 
 def _read_block(lines: list[str], index: int, column: int, label_end: int) -> list[str]:
     block: list[str] = []
-    same_line = GAP.split(lines[index][label_end:].strip(" :"), maxsplit=1)[0].strip()
+    rest = lines[index][label_end:]
+    same_line = GAP.split(rest.strip(" :"), maxsplit=1)[0].strip()
     other_party = cell_label_re(f"{labels.CUSTOMER_BLOCK}|{labels.SUPPLIER_HINTS}|{labels.DELIVERY_BLOCK}")
+    below = next((cell for line in lines[index + 1 : index + 3] if (cell := cell_at(line, column))), "")
     if (
         same_line
         and not re.fullmatch(r"[\w\-/.]*\d[\w\-/.]*", same_line)  # not a customer number
         and not other_party.match(same_line)  # not the next party's heading on the same row
+        # Across a column gap, with the block going on below the label, it is another column's text
+        # ("Bill To            Invoice"): the title or a field standing on the same row.
+        and not (GAP.match(rest.lstrip(":")) and below)
     ):
         block.append(same_line)
     blanks = 0
@@ -121,7 +182,9 @@ def _read_block(lines: list[str], index: int, column: int, label_end: int) -> li
         cell = cell_at(following, column)
         if not cell:
             blanks += 1 if block else 0
-            if blanks > 1:  # one blank line may fall inside a block (layout text spacing); two end it
+            # One blank line may fall inside a block (layout text spacing); two end it, unless no address
+            # has come yet under the name (a form that spaces its fields: "Name:", then "Anschrift:").
+            if blanks > (2 if len(block) and not has_address(["", *block]) else 1):
                 break
             continue
         blanks = 0
@@ -143,11 +206,60 @@ def _name_first(block: list[str]) -> list[str]:
             return [name, *block[:index], *block[index + 1 :]]
     block = [line for line in block if not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)]
     person = re.compile(labels.PERSON_LINE, re.IGNORECASE)
-    while len(block) > 1 and person.search(block[0]):
+    while block and (person.search(block[0]) or not_a_name(block[0])):
         block = block[1:]
     if len(block) > 1 and salutation.match(block[0].strip()):
         block = [f"{block[0].strip()} {block[1].strip()}", *block[2:]]
     return [line for line in block if line]
+
+
+_TITLE = re.compile(
+    rf"(?:{labels.INVOICE_TITLES}|{labels.CREDIT_NOTE_TITLES}|{labels.TITLE_WORD})\W*$", re.IGNORECASE
+)
+_FIELD_LABEL = re.compile(
+    rf"(?:{labels.NUMBER}|{labels.NUMBER_WEAK}|{labels.ISSUE_DATE}|{labels.ISSUE_DATE_WEAK}|{labels.DUE_DATE}"
+    rf"|{labels.CUSTOMER_NUMBER})(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def not_a_name(line: str) -> bool:
+    """A line that cannot be a party's name: a document title, even letter-spaced ("W A R E N R E C H N U N
+    G"), another field's label ("Rechnungsnummer:", "Datum :", "Código cliente"), or a bare label
+    ending in a colon. Such a line stands in a block's column when the title or a field sits beside
+    the block's heading."""
+    text = line.strip()
+    if re.fullmatch(r"(?:\w ){3,}\w", text):  # letter-spaced: a heading, never a company's name
+        text = text.replace(" ", "")
+    if _TITLE.match(text) or text.endswith(":"):
+        return True
+    field = _FIELD_LABEL.match(text)
+    return bool(field) and not re.search(r"[^\W\d_]{3}", text[field.end() :])
+
+
+ADDRESS_SHAPE = re.compile(
+    r"(?<![\w-])(?:[A-Z]{1,2}-)?\d{4,5}(?![\w-])"  # 75011, D-10115, CH-8001
+    r"|\b\d{4}\s?[A-Z]{2}\b|\b\d{4}-\d{3}\b"  # 1012 AB (NL), 1100-148 (PT)
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # EC1A 1BB (GB)
+)
+
+
+STREET_SHAPE = re.compile(
+    r"^(?=.*[^\W\d]{3})(?:\d{1,4}[a-zA-Z]?\b.*|.*\b\d{1,4}[a-zA-Z]?)$"
+)  # "8 place X", "Hauptstr. 5"
+
+
+def has_address(block: list[str]) -> bool:
+    """Whether a block under its name holds an address: a line with a postcode, or a street and its
+    number. What tells a party's block from a heading's stray words; one without names its party less
+    surely."""
+    return any(
+        (ADDRESS_SHAPE.search(line) or STREET_SHAPE.match(line.strip()))
+        and not VAT_LABEL.search(line)
+        and not EMAIL.search(line)
+        and not re.search(r"t[ée]l|phone|fax", line, re.IGNORECASE)
+        for line in block[1 : ADDRESS_LINES + 2]
+    )
 
 
 def party_from_block(block: Block) -> Party:
@@ -195,6 +307,8 @@ def customer_vat_id(lines: list[str], block: Block | None) -> tuple[str, str] | 
     for index in candidate_lines(lines, labels.CUSTOMER_VAT):
         line = lines[index]
         for label in label_re.finditer(line):
+            if spans_gap(label):
+                continue
             value = GAP.split(line[label.end() :].strip(" :"), maxsplit=1)[0]
             if found := vat_ids_in(value, labelled=True):
                 return found[0], "customer vat label"
@@ -217,6 +331,8 @@ def supplier_name(lines: list[str], customer: str | None) -> str | None:
     for index in candidate_lines(lines, labels.SUPPLIER_HINTS):
         line = lines[index]
         for label in label_re.finditer(line):
+            if spans_gap(label):
+                continue
             if not _heads_a_block(line, label):
                 continue
             block = _read_block(lines, index, label.start(), label.end())
@@ -240,8 +356,8 @@ def supplier_vat_id(text: str, customer_vat: str | None) -> str | None:
     return None
 
 
-def read_parties(lines: list[str], text: str) -> Parties:
-    block = customer_block(lines)
+def read_parties(lines: list[str], text: str, own_names: Sequence[str] = ()) -> Parties:
+    block = customer_block(lines, own_names)
     customer = party_from_block(block) if block else Party()
     provenance = {"customer_name": block.how} if block else {}
     if vat := customer_vat_id(lines, block):

@@ -96,7 +96,14 @@ def _title_lines(lines: list[str]) -> list[tuple[int, str, re.Match[str]]]:
     """Lines near the top that name the document ("Facture", "Handelsrechnung (380)"), with that word."""
     # The title opens a cell: "facture" in "N° de facture associée" is a reference, not the title.
     title = re.compile(rf"{CELL_START}(?:{labels.TITLE_WORD})", re.IGNORECASE)
-    return [(index, line, found) for index, line in enumerate(lines[:30]) if (found := title.search(line))]
+    # A credit note's line naming the invoice it corrects ("Gutschrift zur Rechnung 4711 vom 02.01.")
+    # holds that invoice's number and date, not the document's own.
+    reference = re.compile(labels.REFERENCED_INVOICE, re.IGNORECASE)
+    return [
+        (index, line, found)
+        for index, line in enumerate(lines[:30])
+        if (found := title.search(line)) and not reference.search(line)
+    ]
 
 
 def number_on_title_line(lines: list[str]) -> Found | None:
@@ -112,6 +119,42 @@ def number_on_title_line(lines: list[str]) -> Found | None:
         if right_after and not DATE_RE.fullmatch(right_after.group(1)):
             return Found(right_after.group(1), index, 0.8, "title|after")
     return None
+
+
+def find_number(lines: list[str]) -> Found | None:
+    """The document's number: under a number label that opens a cell; else printed with the title; else
+    under a bare label ("Nr.", "#", "Numéro", "Doc. n.") that is a cell of its own and holds a value
+    shaped like a document number; and only then a label inside a sentence."""
+    for found in (
+        find_after_label(lines, labels.NUMBER, NUMBER_VALUE, strict=True),
+        number_on_title_line(lines),
+        _weak_number(lines),
+        find_after_label(lines, labels.NUMBER, NUMBER_VALUE),
+    ):
+        if found and document_number_like(lines[found.line], found.value):
+            return found
+    return None
+
+
+def document_number_like(line: str, value: str) -> bool:
+    """Whether a value read as the number can be one: not the head of a date ("2 febrero 2025", "03/11"),
+    not an amount with cents, not a VAT id or an IBAN's piece."""
+    start = line.find(value)
+    if start >= 0 and (date := DATE_RE.match(line, start)) and date.end() > start + len(value):
+        return False
+    if re.fullmatch(r"-?\d{1,3}(?:[ .,']\d{3})*[.,]\d{2}", value):
+        return False
+    return not re.fullmatch(r"[A-Z]{2}\d{2}", value)  # "IBAN FR76 3000 ..." starts like a number
+
+
+def _weak_number(lines: list[str]) -> Found | None:
+    found = find_after_label(lines, labels.NUMBER_WEAK, NUMBER_VALUE, strict=True)
+    if found is None or not re.search(r"\d", found.value):
+        return None
+    # A bare label says less than "Invoice No.": sure enough only for a value shaped like a document
+    # number (letters or separators with its digits, or four digits or more), not a count or a page.
+    shaped = re.search(r"[A-Za-z\-/_.]", found.value) or len(re.sub(r"\D", "", found.value)) >= 4
+    return Found(found.value, found.line, 0.85 if shaped else 0.6, found.how)
 
 
 def date_on_title_line(lines: list[str]) -> Found | None:
@@ -165,11 +208,7 @@ def extract_from_text(
 
     # A label that opens a cell, then the title line, and only then a label inside a sentence
     # ("... bitte Ihre Belegnummer 2018092011804 angeben" is not the title's "Nr. E2018092011804").
-    number = (
-        find_after_label(lines, labels.NUMBER, NUMBER_VALUE, strict=True)
-        or number_on_title_line(lines)
-        or find_after_label(lines, labels.NUMBER, NUMBER_VALUE)
-    )
+    number = find_number(lines)
     issue = find_issue_date(lines)
     due = find_after_label(lines, labels.DUE_DATE, DATE_RE, strict=True)
     month_first = date_order(text, language)
@@ -223,7 +262,7 @@ def extract_from_text(
     if number:
         confidence["number"] = number.confidence
 
-    parties = read_parties(lines, text)
+    parties = read_parties(lines, text, company_names or ())
     customer, supplier = parties.customer, parties.supplier
     if parties.name_confidence is not None:
         confidence["customer_name"] = parties.name_confidence
