@@ -40,14 +40,18 @@ def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, Par
     with session_scope(runtime.engine) as session:
         inbound = session.get(InboundMessage, inbound_id)
         assert inbound is not None
-    return inbound, _parsed(runtime.store.root, inbound.raw_path, inbound.content_hash)
+    limit = runtime.settings.mailbox.max_attachment_bytes
+    return inbound, _parsed(runtime.store.root, inbound.raw_path, inbound.content_hash, limit)
 
 
-@lru_cache(maxsize=32)
-def _parsed(store_root: Path, raw_path: str, content_hash: str) -> ParsedMessage:
+@lru_cache(maxsize=4)  # a few: each holds its attachments, and a message may weigh 25 MB
+def _parsed(store_root: Path, raw_path: str, content_hash: str, attachment_limit: int) -> ParsedMessage:
     """Parse a stored message once per process: every node of its graph reads it, and stored raw bytes
-    never change (they are content-addressed). Nodes only read the parsed message."""
-    return parse_message((store_root / raw_path).read_bytes(), content_hash)
+    never change (they are content-addressed). Nodes only read the parsed message. An attachment over
+    the limit is not decoded (ParsedMessage.oversized says so)."""
+    return parse_message(
+        (store_root / raw_path).read_bytes(), content_hash, max_attachment_bytes=attachment_limit
+    )
 
 
 def classify(runtime: Runtime, inbound_id: int) -> str:

@@ -28,7 +28,7 @@ from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import headers_of, megabytes, parse_message
 from agent.mail.safe_text import clean_line
 from agent.mail.smtp import SentCopySender
-from agent.mail.store import sha256_hex
+from agent.mail.store import content_digest
 from agent.models import InboundMessage, SyncState, Task
 from agent.models.message import InboundStatus
 from agent.models.task import TaskStatus
@@ -94,7 +94,7 @@ class Agent:
         a message too big or that cannot be parsed is recorded quarantined, with the reason."""
         # Servers may hand the same message back with other line endings (IMAP uses CRLF): the identity
         # of a message is its content, not its line endings. The raw bytes are stored as received.
-        digest = sha256_hex(raw.replace(b"\r\n", b"\n"))
+        digest = content_digest(raw)
         with session_scope(self.runtime.engine) as session:
             existing = session.exec(
                 select(InboundMessage).where(InboundMessage.content_hash == digest)
@@ -104,13 +104,11 @@ class Agent:
         _, path = self.runtime.store.put(raw, suffix=".eml")
         limits = self.runtime.settings.mailbox
         refusal = None
-        if len(raw) > limits.max_message_bytes:
-            # Above the limit nothing but the headers is read: the size alone decides.
+        if len(raw) > limits.max_message_bytes:  # the size alone decides: its body is never read
             limit = megabytes(limits.max_message_bytes)
             refusal = f"message of {megabytes(len(raw))}, over the limit of {limit}: not read"
-            message = parse_message(headers_of(raw), digest)
-        else:
-            message = parse_message(raw, digest, max_attachment_bytes=limits.max_attachment_bytes)
+        # The row needs the headers only; the graph parses the whole message (once, cached) when it runs.
+        message = parse_message(headers_of(raw), digest)
         with session_scope(self.runtime.engine) as session:
             inbound = InboundMessage(
                 message_id=message.message_id,
@@ -130,7 +128,7 @@ class Agent:
     def keep_failed(self, raw: bytes, error: BaseException) -> int | None:
         """The last resort when `keep` itself failed: a row that says why, so the message is never lost
         in silence. None when even that cannot be written (the database is down): it stays in the inbox."""
-        digest = sha256_hex(raw.replace(b"\r\n", b"\n"))
+        digest = content_digest(raw)
         try:
             _, path = self.runtime.store.put(raw, suffix=".eml")
             with session_scope(self.runtime.engine) as session:

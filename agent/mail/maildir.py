@@ -41,8 +41,9 @@ class MaildirInbox:
     def settle(self, key: str, outcome: str) -> None:
         """Move a message out of the inbox once its outcome is committed ('processed' or 'quarantine')."""
         target = self.folders[outcome]
-        # The bytes, not a parsed message: a malformed one must move as it is, and a big one cheaply.
-        target.add(self.box.get_bytes(key))
+        # The file, not a parsed message: a malformed one moves as it is, and a big one line by line.
+        with self.box.get_file(key) as handle:
+            target.add(handle)
         self.box.remove(key)
 
     def deliver(self, raw: bytes) -> str:

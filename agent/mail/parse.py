@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import TypeVar
 
+from agent.mail.big_parts import BigBodies, cut_big_bodies
 from agent.mail.safe_text import clean_line, clean_text
 
 DOCUMENT_SUFFIXES = (".pdf", ".xml")
@@ -109,7 +111,8 @@ def parse_message(raw: bytes, fallback_id: str, *, max_attachment_bytes: int | N
 
 
 def _parse(raw: bytes, fallback_id: str, max_attachment_bytes: int | None) -> ParsedMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    skeleton, big = cut_big_bodies(raw, secrets.token_hex(4))  # big bodies never go through the parser
+    message = email.message_from_bytes(skeleton, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     problems: list[str] = []
     headers = _raw_headers(message)
@@ -121,8 +124,8 @@ def _parse(raw: bytes, fallback_id: str, max_attachment_bytes: int | None) -> Pa
         date = None
     auto = headers.get("auto-submitted", "no").strip().lower()
     in_reply_to = _one_line(headers.get("in-reply-to", ""))
-    attachments, oversized = _attachments(message, problems, max_attachment_bytes)
-    body_text, body_kind = _body_text(message, problems)
+    attachments, oversized = _attachments(message, big, problems, max_attachment_bytes)
+    body_text, body_kind = _body_text(message, big, problems)
     problems += [f"MIME structure: {type(defect).__name__}" for defect in _defects(message)]
     return ParsedMessage(
         message_id=message_id[:998],
@@ -214,7 +217,7 @@ def documents_to_read(attachments: list[Attachment]) -> list[Attachment]:
 
 
 def _attachments(
-    message: EmailMessage, problems: list[str], limit: int | None
+    message: EmailMessage, big: BigBodies, problems: list[str], limit: int | None
 ) -> tuple[list[Attachment], list[tuple[str, int]]]:
     found: list[Attachment] = []
     oversized: list[tuple[str, int]] = []
@@ -237,16 +240,33 @@ def _attachments(
                     continue
             filename = _safe_filename(str(filename))
             encoded = part.get_payload()
-            size = len(encoded) * 3 // 4 if isinstance(encoded, str) else 0
+            index = big.index_of(encoded)
+            base64 = str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64"
+            if index is not None:
+                size = big.decoded_size(index) if base64 else len(big.original(index))
+            else:
+                size = _decoded_size(encoded, base64=base64)
             if limit is not None and size > limit:
                 oversized.append((filename, size))  # not decoded: its bytes stay in the raw store only
                 continue
-            payload = part.get_payload(decode=True)
+            if index is not None:
+                payload = big.decode(index) if base64 else big.original(index).encode()
+            else:
+                payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 found.append(Attachment(filename=filename, content_type=content_type, data=payload))
         except Exception as error:
             problems.append(f"MIME part {number} unreadable ({type(error).__name__}: {error})")
     return found, oversized
+
+
+def _decoded_size(encoded: object, *, base64: bool) -> int:
+    """The size a part will have once decoded, without decoding it (base64: 3 bytes per 4 characters,
+    line breaks not counted)."""
+    if not isinstance(encoded, str):
+        return 0
+    size = len(encoded) - encoded.count("\n") - encoded.count("\r")
+    return size * 3 // 4 if base64 else size
 
 
 def _safe_filename(name: str) -> str:
@@ -259,7 +279,7 @@ def _guess_suffix(content_type: str) -> str:
     return {"application/pdf": ".pdf", "application/xml": ".xml", "text/xml": ".xml"}.get(content_type, "")
 
 
-def _body_text(message: EmailMessage, problems: list[str]) -> tuple[str, str]:
+def _body_text(message: EmailMessage, big: BigBodies, problems: list[str]) -> tuple[str, str]:
     """The message's own text (not a forwarded one's): plain text preferred, HTML stripped otherwise.
     Returns the text and what it came from (plain, html or none)."""
     try:
@@ -269,8 +289,14 @@ def _body_text(message: EmailMessage, problems: list[str]) -> tuple[str, str]:
         return "", "none"
     if part is None:
         return "", "none"
+    index = big.index_of(_safe(part.get_payload, None))
     try:
-        text = part.get_content()
+        if index is not None:  # a big text body, cut out before parsing: decoded from the raw bytes
+            base64 = str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64"
+            data = big.decode(index) if base64 else big.original(index).encode()
+            text = data.decode(part.get_content_charset() or "utf-8", "replace")
+        else:
+            text = part.get_content()
     except Exception:  # an unknown charset or broken encoding: decoded leniently
         payload = _safe(lambda: part.get_payload(decode=True), b"")
         text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""

@@ -16,6 +16,19 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def content_digest(raw: bytes, *, chunk: int = 1 << 20) -> str:
+    """The identity of a message: the sha256 of its bytes with CRLF line endings read as LF (servers
+    hand the same message back with either). Hashed by chunks: never a second copy of a big message."""
+    hasher = hashlib.sha256()
+    view, carry = memoryview(raw), b""
+    for start in range(0, len(raw), chunk):
+        piece = carry + bytes(view[start : start + chunk])
+        carry = b"\r" if piece.endswith(b"\r") else b""  # a CRLF may straddle two chunks
+        hasher.update((piece[:-1] if carry else piece).replace(b"\r\n", b"\n"))
+    hasher.update(carry)
+    return hasher.hexdigest()
+
+
 class RawStore:
     def __init__(self, root: Path) -> None:
         self.root = root
