@@ -127,11 +127,24 @@ REFERENCED_INVOICE = (
     r"|fattura (?:di riferimento|originale)|originele factuur|fatura original"
 )
 PAYMENT_TERMS = re.compile(
-    r"(?:net|netto)\s*(\d{1,3})(?!\d)"
+    # "net 30", never "Netto 27.099,08" (an amount) nor "Summe netto 1.234,56"
+    r"(?<![\w])(?:net|netto)\s*(\d{1,3})(?![\d.,'’]?\d)"
     r"|(\d{1,3})\s*(?:jours|days|tage[n]?|d[íi]as|giorni|dagen|dias)(\s*fin de mois|\s*end of month)?"
     r"|(?:innerhalb|within|sous|dans les|en|entro|binnen)\s*(?:von\s*)?(\d{1,3})"
     r"\s*(?:tage[n]?|days|jours|d[íi]as|giorni|dagen)",
     re.IGNORECASE,
+)
+
+# A due date given in a sentence: "avant le 23 octobre 2025", "Bitte überweisen Sie bis zum 30.05.2017",
+# "payable by 12 March 2025"; the date follows one of these words, on a line that speaks of paying.
+DUE_SENTENCE_BEFORE = (
+    r"(?:avant|au plus tard|jusqu['’]au|d['’]ici)\s*(?:le|au)?|by|before|no later than|until|not later than"
+    r"|bis\s*(?:zum|sp[äa]testens(?:\s*zum)?)?|sp[äa]testens\s*(?:am|zum)?|antes\s*del?|hasta\s*el|entro\s*il"
+    r"|v[óo][óo]r|uiterlijk(?:\s*op)?|at[ée](?:\s*(?:ao|a|o))?|entro e non oltre il"
+)
+PAYING = (
+    r"pa(?:y|id|ie|iement|yable|yment)|r[ée]gl|vers|zahl|[üu]berweis|begleich|pag[oa]r?|pagamento|bonifico"
+    r"|betal|overmak|transfer|remit|liquidar|abonar"
 )
 
 # Words typical of an invoice in each language, counted to tell the document's language.

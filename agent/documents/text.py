@@ -92,6 +92,25 @@ def due_from_terms(text: str, issue: date | None) -> date | None:
     return due
 
 
+_DUE_SENTENCE = re.compile(
+    rf"(?<![\w])(?:{labels.DUE_SENTENCE_BEFORE})\s*(?={DATE_RE.pattern})", re.IGNORECASE
+)
+_PAYING = re.compile(rf"(?<![\w])(?:{labels.PAYING})", re.IGNORECASE)
+
+
+def due_in_sentence(lines: list[str]) -> Found | None:
+    """A due date printed only in a sentence about paying ("Merci de régler avant le 23 octobre 2025",
+    "Bitte überweisen Sie bis zum 30.05.2017"): the date right after "before/by/bis zum...", on a line
+    that speaks of paying. Two signals, the payment words and the date's place after its preposition."""
+    for index, line in enumerate(lines):
+        if not _PAYING.search(line):
+            continue
+        for before in _DUE_SENTENCE.finditer(line):
+            if date := DATE_RE.match(line, before.end()):
+                return Found(date.group(0), index, 0.85, "sentence")
+    return None
+
+
 def _title_lines(lines: list[str]) -> list[tuple[int, str, re.Match[str]]]:
     """Lines near the top that name the document ("Facture", "Handelsrechnung (380)"), with that word."""
     # The title opens a cell: "facture" in "N° de facture associée" is a reference, not the title.
@@ -222,6 +241,7 @@ def extract_from_text(
             warnings.append("issue date taken from the first date printed (no label found)")
     else:
         confidence["issue_date"] = issue.confidence if issue else 0.0
+    due = due or due_in_sentence(lines)
     due_date = parse_date(due.value, month_first) if due else None
     due_how = due.how if due and due_date else "payment terms"
     if due_date and due:
