@@ -78,6 +78,7 @@ def find_after_label(
     last: bool = False,
     strict: bool = False,
     currency: str | None = None,
+    every: list[Found] | None = None,
 ) -> Found | None:
     """The value right of a label on its line (same column), else in the lines just below it.
 
@@ -123,6 +124,8 @@ def find_after_label(
                         break
             if hits and not last:
                 return hits[0]
+    if every is not None:  # every candidate, for a caller that chooses by the document's arithmetic
+        every.extend(hits)
     return hits[-1] if hits else None
 
 

@@ -18,7 +18,8 @@ SELF_BILLED = r"selbst\s*ausgestellte\s*rechnung|self-?billed|autofacturation|au
 
 NUMBER = (
     r"(?:facture|affactur[ée]e|avoir|invoice|credit\s*note|rechnung|gutschrift|factura|fattura|factuur|fatura"
-    r"|nota de cr[ée]dito|nota di credito|creditnota)\s*(?:n[°ºo]\.?|nr\.?|no\.?|number|nummer|num[ée]ro|#)"
+    r"|nota de cr[ée]dito|nota di credito|creditnota)"
+    r"\s*(?:n[°ºo]\.?|n\.(?:\s*[°º])?|nr\.?|no\.?|number|nummer|num[ée]ro|#)"
     r"|(?:n[°ºo]|num[ée]ro|number|no\.?)\s*(?:de\s+|d['’]\s*)?(?:la\s+)?(?:facture|avoir|invoice)"
     r"|rechnungs-?\s*(?:nr\.?|nummer)|gutschrifts-?\s*(?:nr\.?|nummer)|invoice\s*(?:id|ref(?:erence)?)"
     r"|n[úu]mero de factura|numero (?:di )?fattura|factuurnummer|factuurnr\.?|n[úu]mero da fatura"
@@ -28,7 +29,7 @@ NUMBER = (
 # "Nr.", "#", "Doc. n.", "N° de pièce" head other numbers too, so the value must look like a document
 # number (`text.find_number`).
 NUMBER_WEAK = (
-    r"num[ée]ro|number|nummer|n[úu]m\.?|nr\.|no\.|#|n[°º]\.?\s*(?:de\s*)?pi[èe]ce|doc(?:ument)?\.?\s*(?:n[°º.]?\s*|no\.?|nr\.?)"
+    r"n[úu]m[ée]ro|number|nummer|n[úu]m\.?|nr\.|no\.|#|n[°º]\.?\s*(?:de\s*)?pi[èe]ce|doc(?:ument)?\.?\s*(?:n[°º.]?\s*|no\.?|nr\.?)"
     r"|n\.\s*documento|documento\s*n\.?\s*[°º]?|belegnummer|document\s*number|fatura\s*n\.?\s*[°º]"
     r"|n[°º]\s*(?:de\s*)?(?:factura|fattura|fatura|rectificativa|abono)|fattura\s*n\.|factuurnr\.?"
 )
@@ -66,10 +67,13 @@ TOTAL_NET = (
     r"|total\s*(?:net|excl\.?\s*(?:vat|tax)|before\s*tax)|nettobetrag|netto(?:summe|betrag)?|summe\s*netto"
     r"|gesamt\s*netto|rechnungssumme\s*ohne\s*ust\.?|base\s*imponible|imponibile|totale\s*imponibile"
     r"|totaal\s*excl\.?\s*btw|subtotaal|valor\s*l[íi]quido|total\s*il[íi]quido"
+    r"|zwischensumme|importe\s*neto|totale\s*netto|total\s*sem\s*iva"
 )
 TOTAL_TAX = (
     r"total\s*tva|montant\s*(?:de\s*la\s*)?tva|tva|total\s*(?:vat|tax(?:es)?)|tax\s*total|vat(?:\s*amount)?"
     r"|sales\s*tax|tax(?:\s*amount)?|mwst\.?|ust\.?|mehrwertsteuer|umsatzsteuer|steuerbetrag|iva|btw"
+    r"|(?:zzgl\.?|zuz[üu]glich|plus)\s*(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:ust|mwst|vat|mehrwertsteuer|umsatzsteuer)\.?"
+    r"|btw-?bedrag|imposta|cuota\s*iva|total\s*iva|impuesto"
     r"|totale\s*iva|cuota\s*iva"
 )
 AMOUNT_DUE = (

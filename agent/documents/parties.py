@@ -271,6 +271,7 @@ def party_from_block(block: Block) -> Party:
         and not re.search(r"t[ée]l|phone|contact|fax", line, re.I)
         and not VAT_LABEL.search(line)
         and not re.match(labels.PERSON_LINE, line, re.IGNORECASE)
+        and not not_a_name(line)  # the title or a label standing in the block's column
         # "GLN : 365...", "Nummer: 16259": a field of the block, not a line of the address
         and (re.match(labels.ADDRESS_PREFIX, line, re.IGNORECASE) or not FIELD_LINE.match(line))
     ]
@@ -294,6 +295,11 @@ def vat_ids_in(cell: str, *, labelled: bool = False) -> list[str]:
     found = []
     for match in VAT_CANDIDATE.finditer(cell.upper()):
         vat = re.sub(r"[ .-]", "", match.group(0))
+        # A Swiss UID is a VAT id with its suffix: "CHE-123.456.789 MWST" (or TVA, IVA).
+        if vat.startswith("CHE") and (
+            suffix := re.match(r"\s*(MWST|TVA|IVA)\b", cell.upper()[match.end() :])
+        ):
+            vat += suffix.group(1)
         after_label = labelled or (label is not None and label.end() <= match.start())
         if is_valid_vat(vat) or (after_label and re.search(r"\d{6}", vat)):
             found.append(vat)

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.items import find_items
-from agent.documents.labelled import NUMBER_VALUE, Found, find_after_label
+from agent.documents.labelled import BELOW_CONFIDENCE, NUMBER_VALUE, Found, find_after_label
 from agent.documents.locations import locations_of
 from agent.documents.parsing import (
     AMOUNT_RE,
@@ -31,6 +31,7 @@ from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
 
 GUESS_CONFIDENCE = 0.5
+CENT = Decimal("0.01")
 
 
 def detect_language(text: str) -> str | None:
@@ -201,18 +202,41 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
     """The labelled totals. They stand at the end: the last labelled value wins over a table header's
     ("Montant HT"). A specific gross label ("Total TTC", "Bruttosumme") wins over a bare "Total"."""
 
-    def last(vocabulary: str, below: int = 1) -> Found | None:
+    def last(vocabulary: str, below: int = 1, every: list[Found] | None = None) -> Found | None:
         return find_after_label(
-            lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True, currency=currency
+            lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True, currency=currency, every=every
         )
 
-    return {
+    tax_candidates: list[Found] = []
+    totals = {
         "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
         "net": last(labels.TOTAL_NET),
-        "tax": last(labels.TOTAL_TAX),
+        "tax": last(labels.TOTAL_TAX, every=tax_candidates),
         "due": last(labels.AMOUNT_DUE),
         "prepaid": last(labels.PREPAID, below=0),
     }
+    totals["tax"] = _tax_that_closes(totals, tax_candidates)
+    return totals
+
+
+def _tax_that_closes(totals: dict[str, Found | None], candidates: list[Found]) -> Found | None:
+    """The tax total among every value under a tax label: the one with which net + tax = gross (a VAT
+    row of one rate, or a figure in a sentence under "IVA - autoliquidação", does not close them). With
+    no tax printed at all and a net equal to the gross, the tax is 0.00 (reverse charge, export): the
+    arithmetic says so. Otherwise the last one stands, and validation doubts the totals."""
+    net, gross = _amount_value(totals["net"]), _amount_value(totals["gross"])
+    chosen = totals["tax"]
+    if net is None or gross is None:
+        return chosen
+    closing = [
+        c for c in candidates if (tax := _amount_value(c)) is not None and abs(net + tax - gross) <= CENT
+    ]
+    if closing:
+        return closing[-1]
+    if net == gross and not candidates:  # a tax printed and not closing is a misreading: doubted
+        where = totals["gross"]
+        return Found("0.00", where.line, BELOW_CONFIDENCE, "net = gross") if where else chosen
+    return chosen
 
 
 def extract_from_text(
