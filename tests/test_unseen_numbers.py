@@ -86,3 +86,10 @@ def test_the_invoice_a_credit_note_corrects_is_not_its_own() -> None:
 )
 def test_references_in_every_language(sentence: str) -> None:
     assert extract_from_text(f"Credit note\n{sentence}\n").referenced_invoice == "RE-4711"
+
+
+def test_a_number_that_may_be_cut_short_is_checked() -> None:
+    cut = extract_from_text("Teilrechnung Bau (875)   Nr. 210111 mit LV   vom   30.05.2026\n")
+    assert cut.number == "210111" and cut.confidence["number"] < 0.8
+    whole = extract_from_text("Teilrechnung Bau (875)   Nr. 210111 vom 30.05.2026\n")
+    assert whole.number == "210111" and whole.confidence["number"] >= 0.8  # a filler and a date follow

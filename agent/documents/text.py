@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.items import find_items
-from agent.documents.labelled import BELOW_CONFIDENCE, NUMBER_VALUE, Found, find_after_label
+from agent.documents.labelled import BELOW_CONFIDENCE, LABEL_FILLER, NUMBER_VALUE, Found, find_after_label
 from agent.documents.locations import locations_of
 from agent.documents.parsing import (
     AMOUNT_RE,
@@ -26,7 +26,7 @@ from agent.documents.parsing import (
     parse_amount,
     parse_date,
 )
-from agent.documents.parties import CELL_START, read_parties
+from agent.documents.parties import CELL_START, GAP, read_parties
 from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
 
@@ -152,8 +152,20 @@ def find_number(lines: list[str]) -> Found | None:
         find_after_label(lines, labels.NUMBER, NUMBER_VALUE),
     ):
         if found and document_number_like(lines[found.line], found.value):
-            return found
+            return _whole_or_doubted(lines[found.line], found)
     return None
+
+
+def _whole_or_doubted(line: str, found: Found) -> Found:
+    """A number followed, in its own cell, by words that are no filler ("Nr. 210111 mit LV   vom ...")
+    may be only the head of what is printed: it is kept, at a confidence a person checks."""
+    start = line.find(found.value)
+    if start < 0:
+        return found
+    tail = GAP.split(line[start + len(found.value) :], maxsplit=1)[0]
+    if LABEL_FILLER.sub("", DATE_RE.sub("", tail)).strip():
+        return Found(found.value, found.line, min(found.confidence, 0.7), found.how)
+    return found
 
 
 def document_number_like(line: str, value: str) -> bool:
