@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from agent.db import session_scope
 from agent.mail.bounce import is_from_mail_system
 from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, megabytes
+from agent.mail.safe_text import clean_line
 from agent.models import InboundMessage, OutboundMessage, Task
 from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
@@ -215,6 +216,7 @@ def note_unread(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> No
     notes += [p for p in message.problems if p.startswith(("MIME", "header", "body"))]
     if not notes:
         return
+    notes = [clean_line(note) for note in notes]
     with session_scope(runtime.engine) as session:
         inbound = session.get(InboundMessage, inbound_id)
         if inbound is not None and inbound.error != "; ".join(notes):

@@ -27,6 +27,7 @@ from agent.inbound_policy import NOTIFY, QUARANTINE, not_read_because, note_unre
 from agent.ledger import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import document_reader
 from agent.mail.parse import Attachment, ParsedMessage, documents_to_read, parse_message
+from agent.mail.safe_text import clean_line
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, Task
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
@@ -301,6 +302,7 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
     _inbound, message = load_message(runtime, inbound_id)
     now = runtime.clock.now()
     why = triage(runtime, inbound_id, message).reason if route in QUARANTINE else None
+    why = clean_line(why)[:4000] if why else None  # it quotes the sender's bytes: shown, so made safe
     with session_scope(runtime.engine) as session:
         audit.record(
             session,

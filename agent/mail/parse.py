@@ -133,7 +133,7 @@ def _parse(raw: bytes, fallback_id: str, max_attachment_bytes: int | None) -> Pa
         subject=clean_line(_decoded_header(message, "Subject", headers.get("subject", ""), problems)),
         date=date,
         in_reply_to=in_reply_to or None,
-        references=re.findall(r"<[^<>\s]+>", headers.get("references", "")),
+        references=re.findall(r"<[^<>\s]+>", clean_line(headers.get("references", "")))[:100],
         body_text=clean_text(body_text),
         attachments=attachments,
         auto_submitted=auto not in ("", "no"),

@@ -22,13 +22,22 @@ def _escaped(char: str) -> str:
     return f"<U+{ord(char):04X}>"
 
 
+def valid_unicode(text: str) -> str:
+    """Text that can be encoded: raw 8-bit header bytes (kept by the parser as surrogate escapes) read
+    as UTF-8 where they are, else replaced by U+FFFD; any other lone surrogate replaced too."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def clean_line(text: str | None) -> str:
     """One line to show: line breaks and tabs become spaces, other controls and bidi characters are
     escaped as <U+XXXX>, so they are visible and inert."""
     if not text:
         return ""
     out = []
-    for char in str(text):
+    for char in valid_unicode(str(text)):
         if char in LINE_BREAKS or char == "\t":
             out.append(" ")
         elif char in BIDI or unicodedata.category(char) == "Cc":
@@ -43,7 +52,7 @@ def clean_text(text: str | None) -> str:
     and bidi characters escaped."""
     if not text:
         return ""
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = valid_unicode(str(text)).replace("\r\n", "\n").replace("\r", "\n")
     out = []
     for char in text:
         if char in ("\n", "\t"):
