@@ -17,7 +17,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from agent.documents.vat import compact
 from agent.documents.verdict import doubts
 from benchmarks.corpus import TEXT_FIELDS, address_found, address_parts, same, truth_value
 from benchmarks.layouts import generate
+from benchmarks.layouts.templates import TEMPLATES
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 THRESHOLD = 0.8
@@ -124,8 +125,13 @@ def measure(cases: Iterator[Case]) -> Tally:
     return tally
 
 
-def generated_cases(per_template: int, seed: int) -> Iterator[Case]:
-    for made in generate(per_template=per_template, seed=seed):
+def generated_cases(per_template: int, seed: int, reword: int = 0) -> Iterator[Case]:
+    """`reword`: shift each template's wording seed, so that its labels are worded otherwise than on the
+    set the rules were developed on (the same layouts, other words: a check against tuning to them)."""
+    templates = (
+        [replace(t, seed=t.seed + reword, name=f"{t.name}~{reword}") for t in TEMPLATES] if reword else None
+    )
+    for made in generate(per_template=per_template, seed=seed, templates=templates):
         truth = made.truth
         expected = {
             n: truth[n]
@@ -194,12 +200,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--per-template", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reword", type=int, default=0, help="shift the templates' wording seeds")
     parser.add_argument("--misses", help="list the documents that miss this field (or 'accepted_wrong')")
     parser.add_argument("--only", choices=["generated", "corpus", "invoice2data"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sets = {
-        "generated": lambda: generated_cases(args.per_template, args.seed),
+        "generated": lambda: generated_cases(args.per_template, args.seed, args.reword),
         "corpus": lambda: corpus_cases(args.corpus),
         "invoice2data": lambda: invoice2data_cases(args.corpus),
     }

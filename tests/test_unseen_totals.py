@@ -45,3 +45,10 @@ def test_a_swiss_vat_id_keeps_its_suffix() -> None:
 def test_the_title_under_a_block_is_not_its_address() -> None:
     text = "Cliente\nMosaico Logistics GmbH\nKärntner Straße 134\n1010 Wien\nÖsterreich\nFatura\n"
     assert extract_from_text(text).customer.address == "Kärntner Straße 134, 1010 Wien, Österreich"
+
+
+def test_an_unprinted_currency_is_suggested_by_the_issuers_country_and_checked() -> None:
+    text = "Verde Studio AG\nUID: DE136695976\nRechnung Nr. 2025/2449\nGesamtbetrag   32.247,91\n"
+    document = extract_from_text(text)
+    assert document.currency == "EUR" and document.confidence["currency"] < 0.8
+    assert extract_from_text(text.replace("DE136695976", "GB980780684")).currency is None

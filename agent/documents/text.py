@@ -29,8 +29,10 @@ from agent.documents.parsing import (
 from agent.documents.parties import CELL_START, GAP, read_parties
 from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
+from agent.documents.vat import country_of
 
 GUESS_CONFIDENCE = 0.5
+EURO_COUNTRIES = frozenset(re.findall(r"\w\w", "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK"))
 CENT = Decimal("0.01")
 
 
@@ -320,6 +322,11 @@ def extract_from_text(
 
     parties = read_parties(lines, text, company_names or ())
     customer, supplier = parties.customer, parties.supplier
+    if currency is None and supplier.vat_id and country_of(supplier.vat_id) in EURO_COUNTRIES:
+        # Nothing on the page names the currency: the issuer's country suggests it, and only suggests:
+        # a person confirms it before a reminder states an amount in it.
+        currency, confidence["currency"] = "EUR", GUESS_CONFIDENCE
+        warnings.append("no currency printed: EUR assumed from the issuer's VAT id")
     if parties.name_confidence is not None:
         confidence["customer_name"] = parties.name_confidence
     own = [name.lower() for name in company_names or []]
