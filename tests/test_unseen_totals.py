@@ -52,3 +52,17 @@ def test_an_unprinted_currency_is_suggested_by_the_issuers_country_and_checked()
     document = extract_from_text(text)
     assert document.currency == "EUR" and document.confidence["currency"] < 0.8
     assert extract_from_text(text.replace("DE136695976", "GB980780684")).currency is None
+
+
+def test_a_subtotal_that_includes_the_tax_is_no_net() -> None:
+    text = (
+        "     Exclusief BTW            € 593,36                      Subtotaal         € 717,97\n"
+        "          BTW 21%             € 124,61\n"
+        "                                                            Totaal            € 717,97\n"
+    )
+    document = extract_from_text(text)
+    assert (document.total_net, document.total_tax, document.total_gross) == (
+        Decimal("593.36"),
+        Decimal("124.61"),
+        Decimal("717.97"),
+    )

@@ -67,13 +67,14 @@ TOTAL_NET = (
     r"|total\s*(?:net|excl\.?\s*(?:vat|tax)|before\s*tax)|nettobetrag|netto(?:summe|betrag)?|summe\s*netto"
     r"|gesamt\s*netto|rechnungssumme\s*ohne\s*ust\.?|base\s*imponible|imponibile|totale\s*imponibile"
     r"|totaal\s*excl\.?\s*btw|subtotaal|valor\s*l[íi]quido|total\s*il[íi]quido"
-    r"|zwischensumme|importe\s*neto|totale\s*netto|total\s*sem\s*iva"
+    r"|zwischensumme|importe\s*neto|totale\s*netto|total\s*sem\s*iva|exclusief\s*btw|excl\.?\s*btw|grondslag"
+    r"|(?:summe\s*)?exkl\.?\s*(?:mwst|ust)\.?|hors\s*taxes?|excl(?:uding|\.)?\s*(?:vat|tax)|tax\s*base"
 )
 TOTAL_TAX = (
     r"total\s*tva|montant\s*(?:de\s*la\s*)?tva|tva|total\s*(?:vat|tax(?:es)?)|tax\s*total|vat(?:\s*amount)?"
     r"|sales\s*tax|tax(?:\s*amount)?|mwst\.?|ust\.?|mehrwertsteuer|umsatzsteuer|steuerbetrag|iva|btw"
     r"|(?:zzgl\.?|zuz[üu]glich|plus)\s*(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:ust|mwst|vat|mehrwertsteuer|umsatzsteuer)\.?"
-    r"|btw-?bedrag|imposta|cuota\s*iva|total\s*iva|impuesto"
+    r"|btw[-\s]?bedrag|imposta|cuota\s*iva|total\s*iva|impuesto"
     r"|totale\s*iva|cuota\s*iva"
 )
 AMOUNT_DUE = (

@@ -222,14 +222,22 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
         )
 
     tax_candidates: list[Found] = []
+    net_candidates: list[Found] = []
     totals = {
         "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
-        "net": last(labels.TOTAL_NET),
+        "net": last(labels.TOTAL_NET, every=net_candidates),
         "tax": last(labels.TOTAL_TAX, every=tax_candidates),
         "due": last(labels.AMOUNT_DUE),
         "prepaid": last(labels.PREPAID, below=0),
     }
     totals["tax"] = _tax_that_closes(totals, tax_candidates)
+    net, tax, gross = (_amount_value(totals[k]) for k in ("net", "tax", "gross"))
+    if net is not None and tax is not None and gross is not None and abs(net + tax - gross) > CENT:
+        # A "Subtotaal" that includes the tax is no net: the net is the candidate that closes the totals.
+        closing = [
+            c for c in net_candidates if (n := _amount_value(c)) is not None and abs(n + tax - gross) <= CENT
+        ]
+        totals["net"] = closing[-1] if closing else totals["net"]
     return totals
 
 
