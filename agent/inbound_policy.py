@@ -164,8 +164,9 @@ def _rate_limited(session: Session, runtime: Runtime, inbound_id: int, message: 
 def tell_finance(session: Session, runtime: Runtime, *, inbound_id: int, route: str, reason: str) -> None:
     """A task for finance about a message set aside: one open task per kind and sender, which lists
     every further message (never one e-mail per message of a storm)."""
-    message_sender = (session.get(InboundMessage, inbound_id) or InboundMessage()).sender or "unknown"
-    title = f"{TITLES.get(route, 'message set aside')} from {message_sender}"
+    inbound = session.get(InboundMessage, inbound_id)
+    sender = (inbound.sender if inbound else "") or "unknown"
+    title = f"{TITLES.get(route, 'message set aside')} from {sender}"
     existing = session.exec(
         select(Task).where(Task.kind == TaskKind.REVIEW, Task.status == TaskStatus.OPEN, Task.title == title)
     ).first()

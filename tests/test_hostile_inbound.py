@@ -131,3 +131,23 @@ def test_senders_text_is_one_line_with_hidden_characters_made_visible(agent: Age
     assert clean_line("a\x1b[31mred\u2066") == "a<U+001B>[31mred<U+2066>"  # terminal escapes, isolates
     stored = runtime.store.get(row.raw_path)
     assert b"=0D=0ABcc" in stored  # the raw bytes are kept as received
+
+
+def test_a_message_that_cannot_be_kept_stays_in_the_inbox_and_the_tick_goes_on(
+    agent: Agent, runtime: Runtime
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.helpers import planned_invoice
+
+    planned_invoice(runtime, name="Acme")
+    inbox = runtime.inbox()
+    inbox.deliver(make_email(subject="arrives while the raw store is broken"))
+    store = runtime.store.root
+    assert not store.exists()  # nothing stored yet
+    store.write_text("not a folder")  # every write of a raw file now fails
+    report = agent.tick(datetime(2026, 11, 27, 8, 5, tzinfo=UTC))
+    assert [d.state for d in report.dispatched] == ["sent"]  # payments and reminders still ran
+    assert len(list(inbox.fetch_new())) == 1 and report.received == []  # kept for the next tick
+    store.unlink()
+    assert len(agent.tick().received) == 1 and list(inbox.fetch_new()) == []
