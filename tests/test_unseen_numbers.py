@@ -93,3 +93,8 @@ def test_a_number_that_may_be_cut_short_is_checked() -> None:
     assert cut.number == "210111" and cut.confidence["number"] < 0.8
     whole = extract_from_text("Teilrechnung Bau (875)   Nr. 210111 vom 30.05.2026\n")
     assert whole.number == "210111" and whole.confidence["number"] >= 0.8  # a filler and a date follow
+
+
+@pytest.mark.parametrize(("label", "number"), [("Gutschrift-Nr.", "2025/4987"), ("Credit #:", "INV-000580")])
+def test_credit_note_number_labels(label: str, number: str) -> None:
+    assert extract_from_text(f"Gutschrift\n{label}   {number}\n").number == number

@@ -17,9 +17,9 @@ INVOICE_TITLES = r"facture|invoice|rechnung|factura|fattura|factuur|fatura"
 SELF_BILLED = r"selbst\s*ausgestellte\s*rechnung|self-?billed|autofacturation|autofactura|autofattura"
 
 NUMBER = (
-    r"(?:facture|affactur[ée]e|avoir|invoice|credit\s*note|rechnung|gutschrift|factura|fattura|factuur|fatura"
+    r"(?:facture|affactur[ée]e|avoir|invoice|credit(?:\s*(?:note|memo))?|rechnung|gutschrift|factura|fattura|factuur|fatura"
     r"|nota de cr[ée]dito|nota di credito|creditnota)"
-    r"\s*(?:n[°ºo]\.?|n\.(?:\s*[°º])?|nr\.?|no\.?|number|nummer|num[ée]ro|#)"
+    r"[\s-]*(?:n[°ºo]\.?|n\.(?:\s*[°º])?|nr\.?|no\.?|number|nummer|num[ée]ro|#)"
     r"|(?:n[°ºo]|num[ée]ro|number|no\.?)\s*(?:de\s+|d['’]\s*)?(?:la\s+)?(?:facture|avoir|invoice)"
     r"|rechnungs-?\s*(?:nr\.?|nummer)|gutschrifts-?\s*(?:nr\.?|nummer)|invoice\s*(?:id|ref(?:erence)?)"
     r"|n[úu]mero de factura|numero (?:di )?fattura|factuurnummer|factuurnr\.?|n[úu]mero da fatura"
