@@ -51,3 +51,12 @@ def test_a_due_date_from_terms(terms: str, due: date) -> None:
 def test_a_net_amount_is_no_payment_term() -> None:
     text = "Summe netto        27.099,08\nZahlbar innerhalb von 14 Tagen\n"
     assert due_from_terms(text, date(2025, 1, 16)) == date(2025, 1, 30)
+
+
+@pytest.mark.parametrize(
+    ("issued", "due"),
+    [("Issued", "Due"), ("Data documento", "Data scadenza"), ("Issued on", "Data di scadenza")],
+)
+def test_short_and_italian_date_labels(issued: str, due: str) -> None:
+    document = extract_from_text(f"INVOICE\nInvoice No.: A-1\n{issued}: 02/03/2025\n{due}: 16/03/2025\n")
+    assert (document.issue_date, document.due_date) == (date(2025, 3, 2), date(2025, 3, 16))

@@ -43,14 +43,15 @@ ISSUE_DATE = (
     r"date de (?:la )?facture|date d['’]?(?:[ée]mission|avoir)|date de facturation|invoice date|date of issue"
     r"|issue date|date issued|rechnungsdatum|belegdatum|gutschriftsdatum|ausstellungsdatum"
     r"|fecha de (?:factura|emisi[óo]n|expedici[óo]n)|data (?:(?:della )?fattura|(?:di )?emissione)"
-    r"|factuurdatum|data (?:da fatura|de emiss[ãa]o)"
+    r"|factuurdatum|data (?:da fatura|de emiss[ãa]o)|issued(?:\s*on)?|data\s*(?:del\s*)?documento"
+    r"|fecha\s*documento|documentdatum|dokumentdatum"
 )
 # Used only when no label above is printed: "Date", "Datum" also head delivery or order dates.
 ISSUE_DATE_WEAK = r"datum|date|fecha|data"
 DUE_DATE = (
     r"date d['’]?[ée]ch[ée]ance|[ée]ch[ée]ance|[àa] payer avant le|payable (?:avant|le|by|until)|due date"
     r"|payment due|due by|due on|f[äa]llig(?:keitsdatum|keit)?(?: am)?|zahlbar bis|zahlungsziel"
-    r"|fecha de vencimiento|vencimiento|(?:data di )?scadenza|vervaldatum|uiterste betaaldatum"
+    r"|fecha de vencimiento|vencimiento|(?:data\s*(?:di\s*)?)?scadenza|vervaldatum|uiterste betaaldatum|due"
     r"|data de vencimento|vencimento"
 )
 TOTAL_GROSS = (
