@@ -13,6 +13,7 @@ from agent.documents.extract import pdf_text
 from benchmarks.layouts import generate
 from benchmarks.layouts.content import due_from
 from benchmarks.layouts.templates import TEMPLATES
+from benchmarks.unseen import KEY, generated_cases, measure
 
 
 def test_the_same_seed_gives_the_same_documents() -> None:
@@ -44,3 +45,13 @@ def test_terms_give_the_due_date() -> None:
 
     assert due_from(date(2025, 1, 16), "eom30", 30) == date(2025, 2, 28)  # 30 jours fin de mois
     assert due_from(date(2025, 1, 16), "net", 45) == date(2025, 3, 2)
+
+
+def test_the_text_path_reads_one_document_of_each_layout() -> None:
+    """A guard, not the measure (benchmarks/unseen.py is): one document per template, every key field
+    right, and none accepted with a wrong one."""
+    tally = measure(generated_cases(per_template=1, seed=5))
+    key = [ok for name in KEY for ok in tally.scores.get(name, [])]
+    assert tally.documents == len(TEMPLATES) and not tally.errors
+    assert sum(key) >= len(key) - 1, tally.misses  # one miss of slack
+    assert tally.accepted_wrong == [] and tally.accepted >= len(TEMPLATES) // 2
