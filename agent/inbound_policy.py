@@ -161,7 +161,9 @@ def _rate_limited(session: Session, runtime: Runtime, inbound_id: int, message: 
     return None
 
 
-def tell_finance(session: Session, runtime: Runtime, *, inbound_id: int, route: str, reason: str) -> None:
+def tell_finance(
+    session: Session, runtime: Runtime, *, inbound_id: int, route: str, reason: str, words: str = ""
+) -> None:
     """A task for finance about a message set aside: one open task per kind and sender, which lists
     every further message (never one e-mail per message of a storm)."""
     inbound = session.get(InboundMessage, inbound_id)
@@ -181,7 +183,11 @@ def tell_finance(session: Session, runtime: Runtime, *, inbound_id: int, route: 
         runtime.sender,
         runtime.settings,
         title=title,
-        reasons=[reason, f"the message is kept: relance inbox {inbound_id}"],
+        reasons=[
+            reason,
+            *([f"their words: “{words}”"] if words else []),
+            f"the message is kept: relance inbox {inbound_id}",
+        ],
         addressee=runtime.settings.company.finance_address,
         at=runtime.clock.now(),
         details={"inbound_ids": [inbound_id], "route": route},

@@ -32,6 +32,7 @@ from agent.models import Account, CreditNote, Document, InboundMessage, Invoice,
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus
+from agent.replies import strip_quoted
 from agent.runtime import Runtime
 from agent.schedule import plan_reminders
 from agent.tasks import company_language, request_contact, request_review
@@ -318,5 +319,7 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
                 inbound.error = why  # the quarantine's reason, on the row finance looks at
                 session.add(inbound)
             if route in NOTIFY:
-                tell_finance(session, runtime, inbound_id=inbound_id, route=route, reason=why)
+                # A customer's unverified words still reach a person (who can check by phone).
+                words = strip_quoted(message.body_text)[:500] if route == "unverified_reply" else ""
+                tell_finance(session, runtime, inbound_id=inbound_id, route=route, reason=why, words=words)
     return "quarantined" if why else "ignored"

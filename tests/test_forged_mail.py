@@ -203,7 +203,9 @@ def test_an_unverified_customer_reply_pauses_nothing(strict: Agent) -> None:
     )
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Invoice)).one().paused is False
-        assert session.exec(select(Task)).one().title == "an unverified customer reply from ap@acme.example"
+        task = session.exec(select(Task)).one()
+        assert task.title == "an unverified customer reply from ap@acme.example"
+        assert f"their words: “{promise}”" in task.details["reasons"]  # a person can still act on them
     genuine = with_results(
         forged.replace(b"30 mars", b"31 mars"), f"{TRUSTED}; dkim=pass header.d=acme.example"
     )
