@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from agent.documents import labels
+from agent.documents import labels, layouts
 from agent.documents.labelled import NUMBER_VALUE, find_after_label
 from agent.documents.text import extract_from_text
 
@@ -98,3 +98,10 @@ def test_a_number_that_may_be_cut_short_is_checked() -> None:
 @pytest.mark.parametrize(("label", "number"), [("Gutschrift-Nr.", "2025/4987"), ("Credit #:", "INV-000580")])
 def test_credit_note_number_labels(label: str, number: str) -> None:
     assert extract_from_text(f"Gutschrift\n{label}   {number}\n").number == number
+
+
+def test_a_layout_memory_does_not_confirm_a_number_that_may_be_cut_short() -> None:
+    whole = extract_from_text("Teilrechnung Bau (875)   Nr. 210110 vom 30.05.2026\n")
+    cut = extract_from_text("Teilrechnung Bau (875)   Nr. 210111 mit LV   vom   30.05.2026\n")
+    layouts.apply_memory(cut, {"number": whole.provenance["number"]})
+    assert cut.confidence["number"] < 0.8 and "number" not in cut.layout_confirmed

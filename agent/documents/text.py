@@ -160,13 +160,15 @@ def find_number(lines: list[str]) -> Found | None:
 
 def _whole_or_doubted(line: str, found: Found) -> Found:
     """A number followed, in its own cell, by words that are no filler ("Nr. 210111 mit LV   vom ...")
-    may be only the head of what is printed: it is kept, at a confidence a person checks."""
+    may be only the head of what is printed: it is kept, at a confidence a person checks, even where a
+    layout memory saw a number before."""
     start = line.find(found.value)
     if start < 0:
         return found
     tail = GAP.split(line[start + len(found.value) :], maxsplit=1)[0]
     if LABEL_FILLER.sub("", DATE_RE.sub("", tail)).strip():
-        return Found(found.value, found.line, min(found.confidence, 0.7), found.how)
+        # Its place is marked so: a layout memory that saw a whole number there confirms nothing here.
+        return Found(found.value, found.line, min(found.confidence, 0.7), f"{found.how}|cut short")
     return found
 
 
