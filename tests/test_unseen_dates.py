@@ -60,3 +60,8 @@ def test_a_net_amount_is_no_payment_term() -> None:
 def test_short_and_italian_date_labels(issued: str, due: str) -> None:
     document = extract_from_text(f"INVOICE\nInvoice No.: A-1\n{issued}: 02/03/2025\n{due}: 16/03/2025\n")
     assert (document.issue_date, document.due_date) == (date(2025, 3, 2), date(2025, 3, 16))
+
+
+def test_a_payment_deadline_label() -> None:
+    text = f"{HEAD}Date limite de paiement le 05 Janvier 2026                 29.99 € TTC\n"
+    assert extract_from_text(text).due_date == date(2026, 1, 5)

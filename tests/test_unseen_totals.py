@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from agent.documents.parsing import find_currency
 from agent.documents.parties import vat_ids_in
 from agent.documents.text import extract_from_text
 
@@ -66,3 +67,8 @@ def test_a_subtotal_that_includes_the_tax_is_no_net() -> None:
         Decimal("124.61"),
         Decimal("717.97"),
     )
+
+
+def test_rupees_before_a_figure() -> None:
+    assert find_currency("Grand Total      Rs 1939\nRoom charges   Rs. 1,500.00\n") == "INR"
+    assert find_currency("Mrs Smith, 12 Hrs 30 support") is None  # letters inside words are no symbol

@@ -52,7 +52,8 @@ DUE_DATE = (
     r"date d['’]?[ée]ch[ée]ance|[ée]ch[ée]ance|[àa] payer avant le|payable (?:avant|le|by|until)|due date"
     r"|payment due|due by|due on|f[äa]llig(?:keitsdatum|keit)?(?: am)?|zahlbar bis|zahlungsziel"
     r"|fecha de vencimiento|vencimiento|(?:data\s*(?:di\s*)?)?scadenza|vervaldatum|uiterste betaaldatum|due"
-    r"|data de vencimento|vencimento"
+    r"|data de vencimento|vencimento|date limite de (?:paiement|r[èe]glement)|payment deadline|zahlungsfrist"
+    r"|fecha l[íi]mite de pago|data limite (?:di|de) pagamento"
 )
 TOTAL_GROSS = (
     r"total\s*ttc|montant\s*(?:eur\s*)?ttc|net\s*ttc|total\s*(?:amount|incl\.?\s*(?:vat|tax)|invoice|g[ée]n[ée]ral)"

@@ -192,6 +192,7 @@ ISO_CURRENCIES = (
 )
 
 
+_PREFIX_SYMBOL = re.compile(r"(?<![\w.])Rs\.?\s?(?=\d)")
 ISO_CODE = re.compile(rf"\b(?:{'|'.join(ISO_CURRENCIES)})\b")  # one pass over the text, not one per code
 
 
@@ -210,5 +211,6 @@ def find_currency(text: str) -> str | None:
     for symbol, code in CURRENCY_SYMBOLS.items():
         if len(symbol) == 1:
             counts[code] = counts.get(code, 0) + text.count(symbol)
+    counts["INR"] += len(_PREFIX_SYMBOL.findall(text))  # "Rs 1939": a symbol of letters, before a figure
     best = max(counts.items(), key=lambda item: item[1])
     return best[0] if best[1] else None
