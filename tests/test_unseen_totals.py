@@ -72,3 +72,12 @@ def test_a_subtotal_that_includes_the_tax_is_no_net() -> None:
 def test_rupees_before_a_figure() -> None:
     assert find_currency("Grand Total      Rs 1939\nRoom charges   Rs. 1,500.00\n") == "INR"
     assert find_currency("Mrs Smith, 12 Hrs 30 support") is None  # letters inside words are no symbol
+
+
+def test_a_bare_total_is_sure_only_when_net_and_tax_confirm_it() -> None:
+    alone = extract_from_text("INVOICE\nTotal      1,234.00\n")
+    confirmed = extract_from_text("INVOICE\nNet amount   1,000.00\nVAT  234.00\nTotal      1,234.00\n")
+    labelled = extract_from_text("INVOICE\nInvoice total      1,234.00\n")
+    assert alone.total_gross == confirmed.total_gross == labelled.total_gross == Decimal("1234.00")
+    assert alone.confidence["amount_due"] < 0.8 <= confirmed.confidence["amount_due"]
+    assert labelled.confidence["amount_due"] >= 0.8

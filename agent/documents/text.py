@@ -16,10 +16,9 @@ from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.items import find_items
-from agent.documents.labelled import BELOW_CONFIDENCE, LABEL_FILLER, NUMBER_VALUE, Found, find_after_label
+from agent.documents.labelled import LABEL_FILLER, NUMBER_VALUE, Found, find_after_label
 from agent.documents.locations import locations_of
 from agent.documents.parsing import (
-    AMOUNT_RE,
     DATE_RE,
     find_currency,
     month_first_order,
@@ -29,11 +28,11 @@ from agent.documents.parsing import (
 from agent.documents.parties import CELL_START, GAP, read_parties
 from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
+from agent.documents.totals import amount_value, bare_total, closes, find_totals
 from agent.documents.vat import country_of
 
 GUESS_CONFIDENCE = 0.5
 EURO_COUNTRIES = frozenset(re.findall(r"\w\w", "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK"))
-CENT = Decimal("0.01")
 
 
 def detect_language(text: str) -> str | None:
@@ -71,10 +70,6 @@ def detect_type(lines: list[str]) -> tuple[str, float]:
     if re.search(rf"(?<![\w])(?:{labels.INVOICE_TITLES})(?![\w])", head, re.IGNORECASE):
         return "invoice", 0.95
     return "invoice", GUESS_CONFIDENCE
-
-
-def _amount_value(found: Found | None) -> Decimal | None:
-    return abs(amount) if found and (amount := parse_amount(found.value)) is not None else None
 
 
 def _is_negative(found: Found | None) -> bool:
@@ -214,55 +209,6 @@ def find_issue_date(lines: list[str]) -> Found | None:
     )
 
 
-def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Found | None]:
-    """The labelled totals. They stand at the end: the last labelled value wins over a table header's
-    ("Montant HT"). A specific gross label ("Total TTC", "Bruttosumme") wins over a bare "Total"."""
-
-    def last(vocabulary: str, below: int = 1, every: list[Found] | None = None) -> Found | None:
-        return find_after_label(
-            lines, vocabulary, AMOUNT_RE, below=below, last=True, strict=True, currency=currency, every=every
-        )
-
-    tax_candidates: list[Found] = []
-    net_candidates: list[Found] = []
-    totals = {
-        "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
-        "net": last(labels.TOTAL_NET, every=net_candidates),
-        "tax": last(labels.TOTAL_TAX, every=tax_candidates),
-        "due": last(labels.AMOUNT_DUE),
-        "prepaid": last(labels.PREPAID, below=0),
-    }
-    totals["tax"] = _tax_that_closes(totals, tax_candidates)
-    net, tax, gross = (_amount_value(totals[k]) for k in ("net", "tax", "gross"))
-    if net is not None and tax is not None and gross is not None and abs(net + tax - gross) > CENT:
-        # A "Subtotaal" that includes the tax is no net: the net is the candidate that closes the totals.
-        closing = [
-            c for c in net_candidates if (n := _amount_value(c)) is not None and abs(n + tax - gross) <= CENT
-        ]
-        totals["net"] = closing[-1] if closing else totals["net"]
-    return totals
-
-
-def _tax_that_closes(totals: dict[str, Found | None], candidates: list[Found]) -> Found | None:
-    """The tax total among every value under a tax label: the one with which net + tax = gross (a VAT
-    row of one rate, or a figure in a sentence under "IVA - autoliquidação", does not close them). With
-    no tax printed at all and a net equal to the gross, the tax is 0.00 (reverse charge, export): the
-    arithmetic says so. Otherwise the last one stands, and validation doubts the totals."""
-    net, gross = _amount_value(totals["net"]), _amount_value(totals["gross"])
-    chosen = totals["tax"]
-    if net is None or gross is None:
-        return chosen
-    closing = [
-        c for c in candidates if (tax := _amount_value(c)) is not None and abs(net + tax - gross) <= CENT
-    ]
-    if closing:
-        return closing[-1]
-    if net == gross and not candidates:  # a tax printed and not closing is a misreading: doubted
-        where = totals["gross"]
-        return Found("0.00", where.line, BELOW_CONFIDENCE, "net = gross") if where else chosen
-    return chosen
-
-
 def extract_from_text(
     text: str, *, company_names: list[str] | None = None, page_starts: Sequence[int] = (0,)
 ) -> ExtractedDocument:
@@ -302,8 +248,8 @@ def extract_from_text(
 
     currency = find_currency(text)
     totals = find_totals(lines, currency)
-    gross, net, tax = (_amount_value(totals[k]) for k in ("gross", "net", "tax"))
-    amount_due = _amount_value(totals["due"])
+    gross, net, tax = (amount_value(totals[k]) for k in ("gross", "net", "tax"))
+    amount_due = amount_value(totals["due"])
     # A mismatch of net + tax and gross is left as printed: validation lowers the confidence and the
     # document goes to a person. "Correcting" the gross from a misread tax would invent an amount.
     if gross is None and net is not None and tax is not None:
@@ -311,11 +257,14 @@ def extract_from_text(
         warnings.append("gross computed as net + tax")
     if gross is not None:
         confidence["total_gross"] = totals["gross"].confidence if totals["gross"] else 0.7
+        if totals["gross"] and bare_total(totals["gross"]) and not closes(net, tax, gross):
+            # A bare "Total" also heads columns and subtotals: sure only when net + tax confirm it.
+            confidence["total_gross"] = min(confidence["total_gross"], 0.75)
     if _is_negative(totals["gross"]) and document_type == "invoice":
         document_type = "credit_note"  # a negative invoice is a credit; amounts are kept positive
         warnings.append("the total is negative: read as a credit note")
     if amount_due is None:
-        prepaid = _amount_value(totals["prepaid"])
+        prepaid = amount_value(totals["prepaid"])
         amount_due = gross - prepaid if gross is not None and prepaid else gross
         if amount_due is not None:
             confidence["amount_due"] = confidence.get("total_gross", 0.0)
