@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.items import find_items
