@@ -21,23 +21,23 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from agent.accounts import add_contact, normalize_name
 from agent.clock import FixedClock
 from agent.db import session_scope
-from agent.demo.pdfs import DemoDocument, Party, render_pdf
+from agent.demo.pdfs import Party
 from agent.models import Account
 from agent.runtime import Runtime
 from agent.settings import MailboxSettings, OutgoingSettings, Settings
 from tests.conftest import COMPANY, FINANCE, make_email
 from tests.servers.dovecot import PASSWORD
 from tests.servers.smtp import SmtpServer
+from tests.test_graph import invoice_pdf
 
 PROJECT = Path(__file__).resolve().parents[1]
-SUPPLIER = Party("Supplier Test SAS", ("1 rue de Rivoli", "75001 Paris, France"), "FR44732829320")
 CUSTOMERS = (
     Party("Boulangerie Dupont SARL", ("8 place Bellecour", "69002 Lyon", "France"), "FR96412345670"),
     Party("Garage Martin SAS", ("3 rue Nationale", "59000 Lille", "France"), "FR30552100554"),
@@ -95,26 +95,6 @@ class HarnessReport:
         return sum(self.kills.values())
 
 
-def invoice_pdf(
-    number: str, amount: str, customer: Party, *, kind: str = "invoice", referenced: str = ""
-) -> bytes:
-    return render_pdf(
-        DemoDocument(
-            language="fr",
-            kind=kind,
-            number=number,
-            issue_date=date(2026, 11, 2),
-            currency="EUR",
-            supplier=SUPPLIER,
-            customer=customer,
-            tax_rate=Decimal("20"),
-            due_date=date(2026, 12, 2) if kind == "invoice" else None,
-            lines=[("Prestation", Decimal("1"), Decimal(amount))],
-            referenced_invoice=referenced or None,
-        )
-    )
-
-
 def forwarded(number: str, pdf: bytes, day: datetime) -> bytes:
     return make_email(sender=FINANCE, subject=f"Fwd: {number}", files=[(f"{number}.pdf", pdf)], at=day)
 
@@ -127,12 +107,14 @@ def scenario() -> list[Instant]:
     )
     numbers = [f"F-2026-7{index}0{wave}" for index in range(len(CUSTOMERS)) for wave in (1, 2)]
     first = (
-        *(forwarded(n, invoice_pdf(n, "100.00", CUSTOMERS[int(n[-3])]), first_day) for n in numbers),
+        *(forwarded(n, invoice_pdf(n, "100.00", customer=CUSTOMERS[int(n[-3])]), first_day) for n in numbers),
         make_email(sender=FINANCE, subject="Lunch?", body="No attachment, nothing to do.", at=first_day),
     )
-    credit = invoice_pdf("AV-2026-7002", "50.00", CUSTOMERS[1], kind="credit_note", referenced="F-2026-7102")
+    credit = invoice_pdf(
+        "AV-2026-7002", "50.00", customer=CUSTOMERS[1], kind="credit_note", referenced="F-2026-7102"
+    )
     second = (
-        forwarded("F-2026-7003", invoice_pdf("F-2026-7003", "80.00", CUSTOMERS[0]), second_day),
+        forwarded("F-2026-7003", invoice_pdf("F-2026-7003", "80.00", customer=CUSTOMERS[0]), second_day),
         forwarded("AV-2026-7002", credit, second_day),
     )
     days = [(11, 27), (11, 30), (12, 2), (12, 3), (12, 9), (12, 17), (12, 21)]
