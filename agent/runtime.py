@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 
 from agent import audit
 from agent.clock import Clock
 from agent.db import open_database, session_scope
-from agent.llm import chat_model
-from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirInbox
-from agent.mail.outgoing import Sender, make_sender
 from agent.mail.store import RawStore
 from agent.models import SyncState
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from agent.mail.outgoing import Sender
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +42,46 @@ class Runtime:
     settings: Settings
     engine: Engine
     store: RawStore
-    sender: Sender
     clock: Clock
     llm: BaseChatModel | None = None  # an OpenAI-compatible endpoint when configured; tests inject a fake
+    _sender: Sender | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Runtime:
+        """The edge as configured. The LLM client, the mail clients and the sender are loaded only when
+        configured or first used: a command that only reads the book starts without them."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        llm = None
+        if settings.llm.configured:
+            from agent.llm import chat_model
+
+            llm = chat_model(settings)
         return cls(
             settings=settings,
             engine=open_database(settings),
             store=RawStore(settings.raw_store_path),
-            sender=make_sender(settings),
             clock=clock,
-            llm=chat_model(settings),
+            llm=llm,
         )
+
+    @property
+    def sender(self) -> Sender:
+        """Where e-mails leave: the outbox folder, or SMTP (with a copy in the Sent folder)."""
+        if self._sender is None:
+            from agent.mail.outgoing import make_sender
+
+            self._sender = make_sender(self.settings)
+        return self._sender
+
+    @sender.setter
+    def sender(self, sender: Sender) -> None:
+        self._sender = sender
 
     def inbox(self) -> Inbox:
         mailbox = self.settings.mailbox
         if mailbox.kind == "imap":
+            from agent.mail.imap import ImapInbox
+
             return ImapInbox(mailbox, on_uidvalidity=self._record_uidvalidity)
         return MaildirInbox(self.settings.inbox_path, mailbox.processed_folder, mailbox.quarantine_folder)
 

@@ -19,14 +19,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from agent.accounts import add_contact
 from agent.clock import FixedClock
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
+from agent.ledger.accounts import add_contact
 from agent.mail.smtp import SmtpSender
 from agent.models import Account, Invoice
+from agent.reminders.dispatch import dispatch_due
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
 from agent.settings import OutgoingSettings, Settings
 from tests.servers.smtp import SmtpServer
 

@@ -24,8 +24,8 @@ from stdnum import luhn
 
 from agent.clock import FixedClock
 from agent.demo.pdfs import DemoDocument, Party, render_pdf
+from agent.flow.service import Agent
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import CompanySettings, MailboxSettings, Settings
 from tests.conftest import make_email
 from tests.servers.dovecot import PASSWORD, DovecotServer

@@ -57,9 +57,9 @@ def child(kind: str, data_dir: Path) -> dict[str, object]:
 
     from agent.clock import FixedClock
     from agent.db import session_scope
+    from agent.flow.service import Agent
     from agent.models import Document, InboundMessage
     from agent.runtime import Runtime
-    from agent.service import Agent
     from agent.settings import Settings
     from tests.conftest import COMPANY
 

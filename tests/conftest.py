@@ -15,9 +15,9 @@ import pytest
 
 from agent.clock import FixedClock
 from agent.db import upgrade
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import CompanySettings, Settings
 from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer

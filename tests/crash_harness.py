@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from agent.accounts import add_contact, normalize_name
 from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.demo.pdfs import Party
+from agent.ledger.accounts import add_contact, normalize_name
 from agent.models import Account
 from agent.runtime import Runtime
 from agent.settings import MailboxSettings, OutgoingSettings, Settings
@@ -48,19 +48,19 @@ CUSTOMERS = (
 # after it returned (its work done in memory or sent, its transaction not yet committed). Each instant
 # draws from the points its work goes through, so that most drawn kills fire.
 INTAKE_POINTS = (
-    "agent.service.Agent.keep:after",  # raw stored and row recorded, not yet processed
+    "agent.flow.service.Agent.keep:after",  # raw stored and row recorded, not yet processed
     "agent.mail.imap.ImapInbox.settle:before",  # outcome committed, message still in the inbox
-    "agent.intake.classify:after",  # inside the graph, first node
+    "agent.flow.intake.classify:after",  # inside the graph, first node
     "agent.documents.extract.extract_document:after",  # a document read, nothing recorded
-    "agent.ledger.record_document:after",  # invoice or credit note flushed, not committed
-    "agent.ledger.allocate:after",  # a credit note allocated, not committed
+    "agent.ledger.records.record_document:after",  # invoice or credit note flushed, not committed
+    "agent.ledger.records.allocate:after",  # a credit note allocated, not committed
 )
 PAYMENT_POINTS = (
     "agent.payments.importing.record_payment:after",  # one line of a bank file recorded, not committed
-    "agent.ledger.allocate:after",  # a payment allocated, not committed
+    "agent.ledger.records.allocate:after",  # a payment allocated, not committed
 )
 DISPATCH_POINTS = (
-    "agent.dispatch._reserve_and_prepare:after",  # steps reserved (sending), nothing sent
+    "agent.reminders.dispatch._reserve_and_prepare:after",  # steps reserved (sending), nothing sent
     "agent.mail.smtp.SmtpSender.send:after",  # accepted by SMTP, no copy in Sent yet
     "agent.mail.smtp.SentCopySender.send:after",  # sent and filed in Sent, not marked sent
 )

@@ -1,6 +1,6 @@
 """Run a `relance` command that kills itself with SIGKILL at a chosen point: the crash harness's process.
 
-    python -m tests.crash_runner --kill agent.ledger.allocate:after:2 -- tick --now 2026-12-02T08:30Z
+    python -m tests.crash_runner --kill agent.ledger.records.allocate:after:2 -- tick --now 2026-12-02T08:30Z
 
 The n-th time the named function is entered (`before`) or has returned (`after`), the process sends
 itself SIGKILL: no `finally`, no rollback, no flush, exactly as the kernel's OOM killer or a power cut

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from agent.accounts import add_contact
 from agent.db import session_scope
-from agent.ledger import apply_credit
+from agent.ledger.accounts import add_contact
+from agent.ledger.records import apply_credit
 from agent.models import Account, CreditNote, Invoice
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
 
 
 def make_account(

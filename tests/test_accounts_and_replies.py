@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from agent.accounts import match_or_create_account, normalize_name, resolve_language
 from agent.documents.schema import Party
+from agent.finance.contact_answers import parse_contact_answer, strip_quoted
+from agent.ledger.accounts import match_or_create_account, normalize_name, resolve_language
 from agent.models import Account, Contact
-from agent.replies import parse_contact_answer, strip_quoted
 from agent.runtime import Runtime
 
 AT = datetime(2026, 11, 2, tzinfo=UTC)

@@ -11,8 +11,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.cli_common import PersonConsole
-from agent.render import table
+from agent.cli.common import PersonConsole
+from agent.cli.render import table
 
 ROWS = [
     {"number": "F-2026-000000412", "account": "Atelier Numérique de la Vallée SARL", "status": "open"},

@@ -15,14 +15,14 @@ from babel.numbers import format_currency
 from sqlmodel import select
 
 from agent.clock import FixedClock
-from agent.customer_replies import ReplyReading, read_reply, reconcile
+from agent.customers.reading import ReplyReading, read_reply, reconcile
 from agent.db import session_scope
-from agent.ledger import open_balance
+from agent.flow.service import Agent
+from agent.ledger.records import open_balance
 from agent.mail.maildir import MaildirOutbox
 from agent.models import AuditEvent, Contact, Invoice, Payment, Reminder, Task
 from agent.payments.importing import record_payment
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, OutgoingSettings, Settings
 from tests.conftest import COMPANY, FINANCE, make_email
 from tests.mail_samples import delivery_status_notification, out_of_office

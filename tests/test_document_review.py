@@ -17,10 +17,10 @@ from agent.cli import app
 from agent.db import session_scope
 from agent.demo.pdfs import DemoDocument, render_pdf
 from agent.documents import layouts
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Document, InboundMessage, Invoice, Layout, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from tests.conftest import make_email
 from tests.test_graph import CUSTOMER, SUPPLIER, deliver
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,11 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from agent.cli import app
-
-try:  # the command's module, as the CLI package lays it out (agent/cli/extract.py), or as it was
-    cli_extract = importlib.import_module("agent.cli.extract")
-except ModuleNotFoundError:  # before the CLI became a package
-    cli_extract = importlib.import_module("agent.cli_extract")
+from agent.cli import extract as cli_extract
 from agent.documents.extract import ExtractOptions, extract_document, valid_unicode
 from agent.documents.verdict import doubts
 from agent.settings import Settings

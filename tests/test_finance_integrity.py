@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from agent.db import session_scope
-from agent.ledger import open_balance
+from agent.ledger.records import open_balance
 from agent.models import Account, Invoice, Payment
 from agent.runtime import Runtime
 from tests.helpers import credit, make_account, make_invoice, planned_invoice

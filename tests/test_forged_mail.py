@@ -17,13 +17,13 @@ from sqlmodel import select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
+from agent.finance.tasks import new_token
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.mail.parse import authenticated_by
 from agent.models import Contact, Document, InboundMessage, Invoice, Reminder, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, Settings
-from agent.tasks import new_token
 from tests.conftest import COMPANY, FINANCE, make_email
 from tests.helpers import planned_invoice
 from tests.test_graph import invoice_pdf

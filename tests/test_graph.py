@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from agent.db import session_scope
 from agent.demo.pdfs import DemoDocument, Party, render_pdf
-from agent.graph import mermaid
+from agent.flow.graph import mermaid
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Contact, Document, InboundMessage, Invoice, Reminder, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import Settings
 from tests.conftest import COMPANY, FINANCE, make_email
 

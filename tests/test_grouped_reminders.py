@@ -11,13 +11,13 @@ from sqlmodel import col, select
 
 from agent import views
 from agent.db import session_scope
-from agent.dispatch import DueStep, batches, dispatch_due
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Invoice, OutboundMessage, Payment, Reminder
 from agent.payments.importing import record_payment
+from agent.reminders.dispatch import DueStep, batches, dispatch_due
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
-from agent.service import Agent
 from agent.settings import Settings
 from tests.conftest import make_email
 from tests.helpers import make_account, make_invoice

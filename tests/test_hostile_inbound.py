@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from agent.db import session_scope
+from agent.flow.service import FINISHED, Agent
 from agent.mail.parse import parse_message
 from agent.mail.safe_text import clean_line
 from agent.models import InboundMessage
 from agent.runtime import Runtime
-from agent.service import FINISHED, Agent
 from tests.conftest import FINANCE, make_email
 
 EXAMPLES = int(os.environ.get("RELANCE_FUZZ_EXAMPLES", "150"))

@@ -16,9 +16,9 @@ from sqlmodel import col, select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
+from agent.flow.service import Agent
 from agent.models import Document, InboundMessage, Invoice
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, Settings
 from tests.conftest import COMPANY, make_email
 from tests.helpers import planned_invoice

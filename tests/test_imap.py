@@ -15,11 +15,11 @@ from sqlmodel import select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
+from agent.flow.service import Agent
 from agent.mail.compose import compose
 from agent.mail.imap import ImapInbox
 from agent.models import AuditEvent, Document, InboundMessage, Invoice
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, Settings
 from tests.conftest import COMPANY, make_email
 from tests.servers.dovecot import PASSWORD, DovecotServer

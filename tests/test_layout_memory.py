@@ -15,9 +15,9 @@ from agent.demo.pdfs import render_pdf
 from agent.demo.scenario import demo_documents
 from agent.documents import layouts
 from agent.documents.extract import ExtractOptions, extract_document
+from agent.flow.service import Agent
 from agent.models import Document, Layout
 from agent.runtime import Runtime
-from agent.service import Agent
 from tests.conftest import make_email
 from tests.fakes import ScriptedToolCallingModel
 from tests.test_graph import CUSTOMER, deliver, invoice_pdf

@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlmodel import select
 
 from agent.db import session_scope
-from agent.ledger import account_net_balance, apply_available_credits, credit_remaining, open_balance
+from agent.ledger.records import account_net_balance, apply_available_credits, credit_remaining, open_balance
 from agent.models import CreditNote, Invoice, Reminder
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
 from tests.helpers import credit, make_account, make_invoice
 
 

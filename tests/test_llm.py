@@ -18,10 +18,10 @@ from sqlmodel import select
 from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.documents.extract import ExtractOptions, extract_document
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import AuditEvent, Document, Invoice, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import LlmSettings, Settings
 from tests.conftest import COMPANY, make_email
 from tests.fakes import ScriptedToolCallingModel

@@ -19,10 +19,10 @@ from agent.db import session_scope
 from agent.demo.pdfs import DemoDocument, render_pdf
 from agent.documents.extract import ExtractOptions, extract_document
 from agent.documents.verdict import doubts
+from agent.flow.service import Agent
 from agent.llm import document_reader
 from agent.models import Document, Invoice
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import Settings
 from tests.conftest import COMPANY, make_email
 from tests.fakes import ScriptedToolCallingModel

@@ -19,10 +19,10 @@ from agent.db import session_scope
 from agent.documents import ocr
 from agent.documents.extract import OCR_CONFIDENCE_CAP, ExtractionError, extract_document
 from agent.documents.ocr import Word, layout_text, words_from_tsv
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Document, Invoice, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import Settings
 from tests.conftest import make_email
 from tests.test_graph import deliver, invoice_pdf

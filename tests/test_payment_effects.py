@@ -23,15 +23,15 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
-from agent.ledger import open_balance
+from agent.flow.service import Agent
+from agent.ledger.records import open_balance
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Account, Invoice, Payment, Reminder, Task
 from agent.payments.importing import record_payment
+from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import Settings
-from agent.web import create_app
+from agent.web.app import create_app
 from tests.helpers import make_invoice, planned_invoice
 
 runner = CliRunner()

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from agent.accounts import add_contact, normalize_name
 from agent.db import session_scope
+from agent.flow.service import Agent
+from agent.ledger.accounts import add_contact, normalize_name
 from agent.models import Account, AuditEvent, Invoice, Payment, Reminder, SyncState, Task
 from agent.payments import ImportReport, mentions
 from agent.payments.camt import read_camt
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
-from agent.service import Agent
 from agent.settings import CsvFormat
 from tests.helpers import make_invoice
 from tests.iso20022 import schema_problems

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 
 from agent.db import session_scope
+from agent.flow.service import Agent
 from agent.models import Invoice, Payment, Reminder, Task
 from agent.runtime import Runtime
-from agent.service import Agent
 from tests.helpers import planned_invoice
 
 
@@ -139,7 +139,12 @@ def test_dropped_files_are_imported_once_before_the_days_reminders(agent: Agent,
 def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
     from datetime import UTC, datetime
 
-    from agent.ledger import account_in_credit, account_net_balance, apply_available_credits, open_balance
+    from agent.ledger.records import (
+        account_in_credit,
+        account_net_balance,
+        apply_available_credits,
+        open_balance,
+    )
     from agent.models import Allocation
     from agent.payments.importing import record_payment
     from tests.helpers import make_account, make_invoice

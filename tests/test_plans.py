@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlmodel import select
 
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Reminder
-from agent.plans import Plan, check_plans, overlapping_steps
+from agent.reminders.dispatch import dispatch_due
+from agent.reminders.plans import Plan, check_plans, overlapping_steps
 from agent.runtime import Runtime
 from agent.settings import Settings
 from agent.templating import supported_languages

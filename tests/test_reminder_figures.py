@@ -13,10 +13,10 @@ from babel.numbers import format_currency
 from sqlmodel import select
 
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Account, Invoice
 from agent.payments.manual import record_manual_payment
+from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
 from agent.settings import Settings
 from tests.helpers import credit, planned_invoice
@@ -78,7 +78,7 @@ def test_an_invoice_with_nothing_set_against_it_shows_no_such_lines(
 
 @pytest.mark.parametrize("language", ["de", "en", "es", "fr", "it", "nl", "pt"])
 def test_in_an_email_listing_several_invoices_the_lines_stand_under_their_invoice(language: str) -> None:
-    from agent.plans import _sample_context
+    from agent.reminders.plans import _sample_context
     from agent.settings import PROJECT_ROOT
     from agent.templating import render_email
 

@@ -11,14 +11,14 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from agent.changes import diff, schedule_changes
 from agent.cli import app
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Invoice, Payment, Reminder
 from agent.payments.importing import record_payment
-from agent.review import ReviewRefused, find_invoice, pause, resume, set_plan, skip_step
+from agent.reminders.changes import diff, schedule_changes
+from agent.reminders.dispatch import dispatch_due
+from agent.reminders.steering import ReviewRefused, find_invoice, pause, resume, set_plan, skip_step
 from agent.runtime import Runtime
 from agent.settings import Settings
 from tests.helpers import make_account, make_invoice, planned_invoice

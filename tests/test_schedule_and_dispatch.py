@@ -12,12 +12,12 @@ import pytest
 from sqlmodel import select
 
 from agent.db import make_engine, session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Contact, CreditNote, Invoice, Payment, Reminder
 from agent.payments.importing import record_payment
+from agent.reminders.dispatch import dispatch_due
+from agent.reminders.schedule import plan_reminders
 from agent.runtime import Runtime
-from agent.schedule import plan_reminders
 from agent.settings import Settings
 from tests.helpers import make_account, make_invoice, planned_invoice
 

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
+from agent.flow.service import Agent
 from agent.mail.parse import authenticated_by
 from agent.models import InboundMessage, Invoice
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, Settings
 from tests.conftest import COMPANY, FINANCE, make_email
 from tests.test_graph import invoice_pdf

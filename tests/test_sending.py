@@ -12,11 +12,11 @@ from sqlmodel import select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.imap import ImapInbox
 from agent.mail.outgoing import make_sender
 from agent.mail.smtp import SentCopySender, SmtpSender
 from agent.models import Reminder
+from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
 from agent.settings import MailboxSettings, OutgoingSettings, Settings
 from tests.conftest import COMPANY

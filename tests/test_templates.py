@@ -9,12 +9,12 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from agent.legal import legal_profile
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Account, Contact, Invoice, Task
-from agent.plans import TASK_TEMPLATES
+from agent.reminders.legal import legal_profile
+from agent.reminders.plans import TASK_TEMPLATES
+from agent.reminders.steps import reminder_variables
 from agent.settings import PROJECT_ROOT, Settings
-from agent.steps import reminder_variables
 from agent.templating import render_email, supported_languages
 from tests.helpers import planned_invoice
 
@@ -142,7 +142,7 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
 
 
 def test_a_spanish_customer_is_written_to_in_spanish(runtime, settings) -> None:  # type: ignore[no-untyped-def]
-    from agent.dispatch import dispatch_due
+    from agent.reminders.dispatch import dispatch_due
 
     planned_invoice(runtime, country="ES", language="es", due=date(2026, 12, 2))
     outbox = MaildirOutbox(settings.outbox_path)

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Reminder
+from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
 from agent.settings import Settings
 from tests.helpers import planned_invoice

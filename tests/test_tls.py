@@ -12,12 +12,12 @@ from sqlmodel import select
 
 from agent.clock import FixedClock
 from agent.db import session_scope
-from agent.dispatch import dispatch_due
+from agent.flow.service import Agent
 from agent.mail.imap import ImapInbox
 from agent.mail.smtp import SmtpSender
 from agent.models import Invoice, Reminder
+from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import MailboxSettings, OutgoingSettings, Settings
 from tests.conftest import COMPANY, make_email
 from tests.helpers import planned_invoice

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from agent.clock import FixedClock
 from agent.demo.pdfs import DemoDocument, Party, render_pdf
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.runtime import Runtime
-from agent.service import Agent
 from agent.settings import CompanySettings, Settings
 
 START = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)  # a Monday morning, Paris time 08:30

@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from agent import audit
-from agent.ledger import allocate, apply_payment_credit, open_balance
+from agent.finance.tasks import request_review
+from agent.ledger.records import allocate, apply_payment_credit, open_balance
 from agent.mail.outgoing import Sender
 from agent.models import Invoice, Payment, PaymentImport, SyncState
 from agent.models.ledger import InvoiceStatus
@@ -26,7 +27,6 @@ from agent.payments.csv_file import read_csv
 from agent.payments.lines import ImportReport, PaymentLine, PaymentOutcome
 from agent.payments.matching import Match, match_payment
 from agent.settings import Settings
-from agent.tasks import request_review
 
 SYNC_STATE = "payments.last_sync"
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from agent import audit
-from agent.ledger import open_invoices
+from agent.ledger.records import open_invoices
 from agent.models import Account, Invoice, Payment, Task
 from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus

@@ -18,8 +18,8 @@ from itertools import combinations
 
 from sqlmodel import Session, col, select
 
-from agent.accounts import normalize_name
-from agent.ledger import open_balance, open_invoices
+from agent.ledger.accounts import normalize_name
+from agent.ledger.records import open_balance, open_invoices
 from agent.models import Account, Invoice, Payment
 from agent.models.ledger import InvoiceStatus
 

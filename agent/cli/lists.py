@@ -1,0 +1,144 @@
+"""`relance inbox | invoices | accounts | tasks | schedule`: what is in the book, read only.
+
+These are the commands a person runs most: they open the database and nothing else (no graph, no mail
+client, no LLM), so they answer at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+app = typer.Typer()
+
+
+def _listing(data_dir: Path | None, as_json: bool, title: str, columns: list[str], rows_of: Any) -> None:
+    from agent.db import session_scope
+
+    runtime = open_runtime(data_dir)
+    with session_scope(runtime.engine) as session:
+        rows = rows_of(session, runtime)
+    if as_json:
+        emit(rows)
+    else:
+        from agent.cli.render import table
+
+        console.print(table(title, rows, columns))
+
+
+@app.command()
+def inbox(
+    batch: Annotated[int | None, typer.Argument(help="One message (batch) id")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What arrived: each message (a batch) with every file's status and error."""
+    from agent import views
+    from agent.db import session_scope
+
+    runtime = open_runtime(data_dir)
+    with session_scope(runtime.engine) as session:
+        rows = views.inbound(session, message_id=batch)
+    if batch is not None and not rows:
+        err.print(f"[red]error:[/] no message {batch}")
+        raise typer.Exit(1)
+    if as_json:
+        emit(rows[0] if batch is not None else rows)
+        return
+    from rich.markup import escape
+
+    from agent.mail.safe_text import clean_line
+
+    def shown(value: object) -> str:  # senders write these: one line, controls and bidi made visible
+        return escape(clean_line(str(value)))
+
+    for row in rows:
+        console.print(
+            f"[bold]#{row['id']}[/] {row['received_at'][:16]} {shown(row['sender'])} "
+            f"«{shown(row['subject'])}» {row['kind'] or ''}: {row['status']}"
+            + (f" ([red]{shown(row['error'])}[/])" if row["error"] else "")
+        )
+        for doc in row["documents"]:
+            detail = doc["error"] or f"{doc['kind']} {doc['number']} {doc['amount_due']} {doc['currency']}"
+            console.print(f"    {shown(doc['file'])}: {doc['status']}: {shown(detail)}")
+
+
+@app.command()
+def invoices(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Invoices with their balance and status."""
+    from agent import views
+
+    _listing(
+        data_dir,
+        as_json,
+        "Invoices",
+        ["number", "account", "due_date", "amount_due", "balance", "currency", "status"],
+        lambda s, _r: views.invoices(s),
+    )
+
+
+@app.command()
+def accounts(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Customer accounts and their contact."""
+    from agent import views
+
+    def rows(session: Any, _runtime: Runtime) -> list[dict[str, Any]]:
+        found = views.accounts(session)
+        if not as_json:
+            for row in found:
+                contact = row["contact"]
+                row["contact"] = (
+                    f"{contact['email']} ({contact['language']})" if contact else "none: task open"
+                )
+        return found
+
+    _listing(data_dir, as_json, "Accounts", ["name", "vat_id", "country", "net_balance", "contact"], rows)
+
+
+@app.command()
+def tasks(
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    all_tasks: Annotated[bool, typer.Option("--all", help="Include closed tasks")] = False,
+) -> None:
+    """Questions waiting for finance."""
+    from agent import views
+
+    _listing(
+        data_dir,
+        as_json,
+        "Tasks",
+        ["token", "kind", "title", "addressee", "status", "resolution"],
+        lambda s, _r: views.tasks(s, include_closed=all_tasks),
+    )
+
+
+@app.command()
+def schedule(
+    data_dir: DataDir = None,
+    days: int = 14,
+    now: NowOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Show each e-mail's text")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """What will go out in the next DAYS days, to whom, in which words. Sends nothing."""
+    from agent import views
+    from agent.cli.render import schedule_report
+    from agent.clock import SystemClock, parse_instant
+    from agent.db import session_scope
+
+    instant = parse_instant(now) if now else SystemClock().now()
+    runtime = open_runtime(data_dir)
+    with session_scope(runtime.engine) as session:
+        rows = views.schedule(session, runtime.settings, now=instant, days=days)
+    if as_json:
+        emit(rows)
+    else:
+        schedule_report(console, rows, timezone=runtime.settings.company.timezone, full=full)

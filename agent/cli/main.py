@@ -1,0 +1,43 @@
+"""The `relance` command: only the assembly of the command groups, one module each.
+
+operate.py    demo, tick, run, ingest, serve, graph     run the product, or one turn of it
+lists.py      inbox, invoices, accounts, tasks, schedule  what there is (every one takes --json)
+steering.py   pause, resume, skip, set-plan, history    finance steers the schedule
+documents.py  documents [show | confirm | reject]       finance checks a doubtful document
+payments.py   payments [import | record | allocate | list]
+extract.py    extract                                   read files, print what was understood
+admin.py      db upgrade, config show, plans check
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli import admin, lists, operate, steering
+from agent.cli.documents import documents_app
+from agent.cli.extract import extract
+from agent.cli.payments import payments_app
+
+app = typer.Typer(help="relance: the collections agent.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def main(config: Annotated[Path | None, typer.Option("--config", help="A relance.toml file")] = None) -> None:
+    if config:
+        os.environ["RELANCE_CONFIG"] = str(config)
+
+
+# Typer merges a group added without a name into the top level: its commands become `relance <command>`.
+app.add_typer(operate.app)
+app.add_typer(lists.app)
+steering.register(app)  # after `schedule`: the commands that steer it
+app.command()(extract)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(documents_app, name="documents")
+app.add_typer(admin.config_app, name="config")
+app.add_typer(payments_app, name="payments")
+app.add_typer(admin.plans_app, name="plans")

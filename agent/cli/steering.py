@@ -1,0 +1,181 @@
+"""`relance pause | resume | skip | set-plan | history`: finance reviews and steers the schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from sqlmodel import Session, col, select
+
+from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
+from agent.db import session_scope
+from agent.ledger.records import open_balance
+from agent.models import Account, Reminder
+from agent.reminders import steering as review
+from agent.reminders.changes import describe, schedule_changes
+from agent.runtime import Runtime
+
+AccountOption = Annotated[
+    str | None, typer.Option("--account", help="The customer, when two have an invoice with this number")
+]
+Reason = Annotated[str, typer.Option("--reason", help="Why, in words: kept with the change")]
+
+
+def _act(data_dir: Any, now: str | None, action: Callable[[Session, Runtime], str]) -> None:
+    runtime = open_runtime(data_dir, now)
+    try:
+        with session_scope(runtime.engine) as session:
+            done = action(session, runtime)
+    except review.ReviewRefused as error:
+        err.print(f"[red]refused:[/] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    console.print(done, soft_wrap=True)
+
+
+def pause(
+    invoice: str,
+    reason: Reason,
+    until: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD: resume by itself on that day (default: until you resume)")
+    ] = None,
+    account: AccountOption = None,
+    data_dir: DataDir = None,
+    now: NowOption = None,
+) -> None:
+    """Hold an invoice's reminders until you resume them (or until a date)."""
+    until_at = datetime.combine(date.fromisoformat(until), time(0, 0), tzinfo=UTC) if until else None
+
+    def act(session: Session, runtime: Runtime) -> str:
+        found = review.find_invoice(session, invoice, account=account)
+        held = review.pause(session, invoice=found, at=runtime.clock.now(), reason=reason, until=until_at)
+        return f"invoice {found.number} paused: {held} step(s) held"
+
+    _act(data_dir, now, act)
+
+
+def resume(
+    invoice: str, account: AccountOption = None, data_dir: DataDir = None, now: NowOption = None
+) -> None:
+    """Put a paused invoice's reminders back on the schedule: the next one at the next send window."""
+
+    def act(session: Session, runtime: Runtime) -> str:
+        found = review.find_invoice(session, invoice, account=account)
+        steps = review.resume(session, invoice=found, settings=runtime.settings, at=runtime.clock.now())
+        first = f"; next: {steps[0].step_name} at {steps[0].planned_at:%Y-%m-%d %H:%M} UTC" if steps else ""
+        return f"invoice {found.number} resumed: {len(steps)} step(s){first}"
+
+    _act(data_dir, now, act)
+
+
+def skip(
+    invoice: str,
+    step: str,
+    reason: Reason,
+    account: AccountOption = None,
+    data_dir: DataDir = None,
+    now: NowOption = None,
+) -> None:
+    """Skip one step of an invoice's plan (the others keep their dates)."""
+
+    def act(session: Session, runtime: Runtime) -> str:
+        found = review.find_invoice(session, invoice, account=account)
+        review.skip_step(session, invoice=found, step_name=step, at=runtime.clock.now(), reason=reason)
+        return f"invoice {found.number}: step {step} skipped"
+
+    _act(data_dir, now, act)
+
+
+def set_plan(
+    plan: str,
+    invoice: Annotated[str | None, typer.Option("--invoice", help="One invoice")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="A customer: all its invoices")] = None,
+    data_dir: DataDir = None,
+    now: NowOption = None,
+) -> None:
+    """Choose the reminder plan of an invoice or of a customer; their waiting steps are replanned."""
+
+    def act(session: Session, runtime: Runtime) -> str:
+        from agent.reminders.plans import PlanError
+
+        try:
+            found_invoice = review.find_invoice(session, invoice, account=account) if invoice else None
+            found_account = review.find_account(session, account) if account and not invoice else None
+            replanned = review.set_plan(
+                session, plan=plan, settings=runtime.settings, at=runtime.clock.now(),
+                invoice=found_invoice, account=found_account,
+            )  # fmt: skip
+        except PlanError as error:
+            raise review.ReviewRefused(str(error)) from error
+        numbers = ", ".join(i.number for i in replanned) or "no open invoice"
+        return f"plan {plan} set; replanned: {numbers}"
+
+    _act(data_dir, now, act)
+
+
+def history(
+    invoice: str, account: AccountOption = None, data_dir: DataDir = None, as_json: JsonFlag = False
+) -> None:
+    """One invoice's reminders (sent and to come) and every change made to them, with its cause."""
+    runtime = open_runtime(data_dir)
+    try:
+        with session_scope(runtime.engine) as session:
+            found = review.find_invoice(session, invoice, account=account)
+            customer = session.get(Account, found.account_id)
+            steps = session.exec(
+                select(Reminder).where(Reminder.invoice_id == found.id).order_by(col(Reminder.step))
+            ).all()
+            data = {
+                "invoice": found.number,
+                "account": customer.name if customer else None,
+                "status": found.status,
+                "balance": str(open_balance(session, found)),
+                "currency": found.currency,
+                "paused": found.paused,
+                "pause_reason": found.pause_reason,
+                "steps": [
+                    {
+                        "step": r.step_name,
+                        "plan": r.plan,
+                        "planned_at": r.planned_at.isoformat(),
+                        "language": r.language,
+                        "state": r.state,
+                        "reason": r.reason,
+                        "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                    }
+                    for r in steps
+                ],
+                "changes": schedule_changes(session, found.id or 0),
+            }
+    except review.ReviewRefused as error:
+        err.print(f"[red]refused:[/] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    if as_json:
+        emit(data)
+        return
+    console.print(
+        f"[bold]{escape(data['invoice'])}[/]  {escape(str(data['account']))}  {data['status']}  "
+        f"balance {data['balance']} {data['currency']}" + ("  [magenta]paused[/]" if data["paused"] else "")
+    )
+    for row in data["steps"]:
+        console.print(
+            f"  {row['planned_at'][:16]}  [cyan]{row['step']}[/] ({row['plan']}) \\[{row['language']}] "
+            f"{row['state']}: {escape(str(row['reason']))}",
+            soft_wrap=True,
+        )
+    if data["changes"]:
+        console.print("[bold]changes[/]")
+    for change in data["changes"]:
+        console.print(
+            f"  {change['at'][:16]}  {escape(str(change['cause']))}\n"
+            f"    {escape(describe(change['changes']))}",
+            soft_wrap=True,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    for command in (pause, resume, skip, history):
+        app.command()(command)
+    app.command("set-plan")(set_plan)

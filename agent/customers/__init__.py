@@ -1,0 +1,5 @@
+"""Customers' mail: what they write back and what relance does about it.
+
+reading.py   what a customer's reply says (a promise, a dispute, already paid...), deterministically
+replies.py   what relance does about a reply, an out-of-office notice or a bounce
+"""

@@ -1,0 +1,390 @@
+"""Tasks: questions to finance, e-mailed, and answered by e-mail.
+
+A task e-mail carries a token in its subject and a deterministic Message-ID; a reply counts only when
+it comes from the person asked and carries the token (in the subject, the body, or by replying to our
+Message-ID). Anything else is ignored and logged: a forged reply must not create a contact.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent import audit
+from agent.finance.contact_answers import (
+    ContactAnswer,
+    ContactReader,
+    language_for_country,
+    read_contact_answer,
+)
+from agent.ledger.accounts import add_contact
+from agent.mail.compose import domain_of, message_id_for
+from agent.mail.outgoing import Sender
+from agent.mail.parse import ParsedMessage
+from agent.mail.send import already_sent, send_once
+from agent.models import Account, Invoice, Task
+from agent.models.task import TaskKind, TaskStatus
+from agent.settings import Settings
+from agent.templating import render_email, supported_languages
+
+log = logging.getLogger(__name__)
+
+
+def new_token() -> str:
+    """96 random bits: a reply must quote it (or answer our Message-ID, which carries it too), so it
+    must not be guessable."""
+    return "RL-" + secrets.token_hex(12).upper()
+
+
+def task_message_id(task: Task, key: str, settings: Settings) -> str:
+    """The Message-ID of one e-mail of a task: stable for a retry (derived from the task's stored token)
+    but unguessable (the token is random), so a forged reply cannot name it in In-Reply-To."""
+    if key == str(task.id) and task.message_id:
+        return task.message_id  # the first e-mail's id, stored on the task
+    secret = task.token.removeprefix("RL-").lower()
+    return message_id_for("task", f"{key}.{secret}", domain_of(settings.company.collections_address))
+
+
+def company_language(settings: Settings) -> str:
+    language = settings.company.default_language
+    return language if language in supported_languages(settings.templates_dir) else "en"
+
+
+def send_task_mail(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    key: str,
+    at: datetime,
+) -> bool:
+    """Render and send one task e-mail unless its Message-ID went out already. The context is built only
+    when the e-mail is really sent (a resumed node calls this again, and must stay cheap)."""
+    message_id = task_message_id(task, key, settings)
+    if already_sent(session, message_id):
+        return False
+    rendered = render_email(
+        settings.templates_dir,
+        template,
+        company_language(settings),
+        {"company": settings.company, "task": task, **context()},
+    )
+    return send_once(
+        session,
+        sender,
+        message_id=message_id,
+        purpose=template,
+        from_address=settings.company.collections_address,
+        recipient=task.addressee,
+        rendered=rendered,
+        at=at,
+        # Follow-ups and confirmations answer the task's first e-mail, so finance sees one thread.
+        in_reply_to=None if key == str(task.id) else task.message_id,
+    )
+
+
+def request_contact(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    account: Account,
+    addressee: str,
+    at: datetime,
+    problem: str | None = None,
+) -> Task:
+    """The open contact request for this account, created and e-mailed once. `problem` says what is wrong
+    with the contact we had (a bounce), when there was one."""
+    task = session.exec(
+        select(Task).where(
+            Task.account_id == account.id,
+            Task.kind == TaskKind.CONTACT_REQUEST,
+            Task.status == TaskStatus.OPEN,
+        )
+    ).first()
+    if task is None:
+        task = Task(
+            kind=TaskKind.CONTACT_REQUEST,
+            token=new_token(),
+            account_id=account.id,
+            addressee=addressee,
+            title=f"Contact needed for {account.name}",
+            created_at=at,
+            details={"problem": problem} if problem else {},
+        )
+        session.add(task)
+        session.flush()
+        task.message_id = task_message_id(task, f"{task.id}.first", settings)
+        audit.record(
+            session,
+            at=at,
+            entity="task",
+            entity_id=task.id,
+            action="created",
+            message=f"Asked {addressee} for a contact at {account.name}",
+            token=task.token,
+        )
+
+    def context() -> dict[str, Any]:
+        invoices = session.exec(
+            select(Invoice).where(Invoice.account_id == account.id).order_by(col(Invoice.due_date))
+        ).all()
+        return {"account": account, "invoices": invoices, "problem": task.details.get("problem")}
+
+    send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_contact_request",
+        context=context,
+        key=str(task.id),
+        at=at,
+    )
+    return task
+
+
+def request_review(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    title: str,
+    reasons: list[str],
+    addressee: str,
+    at: datetime,
+    document_id: int | None = None,
+    account_id: int | None = None,
+    kind: TaskKind = TaskKind.REVIEW,
+    details: dict[str, Any] | None = None,
+    shown: list[tuple[str, str]] | None = None,
+) -> Task:
+    """A review task for a doubtful document, reply or payment; one per document. `shown`: the values
+    read from a document, labelled, which finance confirms or corrects by replying."""
+    if document_id is not None:
+        existing = session.exec(
+            select(Task).where(Task.kind == TaskKind.REVIEW, Task.document_id == document_id)
+        ).first()
+        if existing:
+            return existing
+    task = Task(
+        kind=kind,
+        token=new_token(),
+        addressee=addressee,
+        title=title,
+        created_at=at,
+        document_id=document_id,
+        account_id=account_id,
+        details={"reasons": reasons, **(details or {})},
+    )
+    session.add(task)
+    session.flush()
+    task.message_id = task_message_id(task, f"{task.id}.first", settings)
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="created",
+        message=f"Review asked of {addressee}: {title}",
+        reasons=reasons,
+    )
+    send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_review",
+        context=lambda: {"reasons": reasons, "fields": shown or []},
+        key=str(task.id),
+        at=at,
+    )
+    return task
+
+
+def find_task_for_reply(session: Session, message: ParsedMessage) -> Task | None:
+    """The task a message answers: by our Message-ID in its thread headers, else by a token it quotes."""
+    thread_ids = [message.in_reply_to, *message.references]
+    for message_id in filter(None, thread_ids):
+        task = session.exec(select(Task).where(Task.message_id == message_id)).first()
+        if task:
+            return task
+    for task in session.exec(select(Task).where(Task.status == TaskStatus.OPEN)):
+        if task.token in message.subject:
+            return task
+    return None
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    status: str  # contact_created | incomplete | rejected | closed_already
+    message: str
+    task_id: int | None = None
+    contact_id: int | None = None
+
+
+def reply_refusal(task: Task, message: ParsedMessage) -> str | None:
+    """Why a reply may not act on a task (wrong sender, no token), or None when it may."""
+    if message.sender.lower() != task.addressee.lower():
+        return (
+            f"reply to task {task.token} from {message.sender}, who was not asked ({task.addressee}): ignored"
+        )
+    carries_token = (
+        task.token in message.subject
+        or task.token in message.body_text
+        or (task.message_id is not None and task.message_id in [message.in_reply_to, *message.references])
+    )
+    if not carries_token:
+        return f"reply from {message.sender} does not carry task token {task.token}: ignored"
+    return None
+
+
+def refuse_reply(session: Session, *, task: Task, message: ParsedMessage, at: datetime) -> str | None:
+    """Why a reply may not act on a task, logged and audited; None when it may."""
+    why = reply_refusal(task, message)
+    if why:
+        log.warning(why)
+        audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
+    return why
+
+
+def answer_task(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    message: ParsedMessage,
+    inbound_key: str,
+    at: datetime,
+    model_reader: ContactReader | None = None,
+) -> ReplyOutcome:
+    """Act on finance's reply to one of our tasks, after checking it may. `model_reader` is the LLM's
+    reading of a contact answer, when one is configured; the rules' reading comes first."""
+    why = refuse_reply(session, task=task, message=message, at=at)
+    if why:
+        return ReplyOutcome("rejected", why, task.id)
+    if task.status != TaskStatus.OPEN:
+        return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
+    if task.kind == TaskKind.CONTACT_REQUEST:
+        answer = read_contact_answer(message.body_text, model_reader)
+        return _answer_contact_request(
+            session,
+            sender,
+            settings,
+            task=task,
+            message=message,
+            inbound_key=inbound_key,
+            at=at,
+            answer=answer,
+        )
+    # Review and payment tasks: the words are kept on the task; closing it is a person's decision.
+    task.details = {**task.details, "replies": [*task.details.get("replies", []), message.body_text[:2000]]}
+    session.add(task)
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="reply_noted",
+        message=f"Reply from {message.sender} noted on task {task.token}",
+        words=message.body_text[:500],
+    )
+    return ReplyOutcome("noted", f"reply noted on task {task.token}", task.id)
+
+
+def _answer_contact_request(
+    session: Session,
+    sender: Sender,
+    settings: Settings,
+    *,
+    task: Task,
+    message: ParsedMessage,
+    inbound_key: str,
+    at: datetime,
+    answer: ContactAnswer,
+) -> ReplyOutcome:
+    account = session.get(Account, task.account_id)
+    assert account is not None
+    if not answer.email:
+        send_task_mail(
+            session,
+            sender,
+            settings,
+            task=task,
+            template="task_reply_incomplete",
+            context=lambda: {"account": account, "missing": "e-mail"},
+            key=f"{task.id}.followup.{inbound_key}",
+            at=at,
+        )
+        audit.record(
+            session,
+            at=at,
+            entity="task",
+            entity_id=task.id,
+            action="reply_incomplete",
+            message="Reply without an e-mail address; asked again",
+            words=message.body_text[:500],
+        )
+        return ReplyOutcome(
+            "incomplete", "the reply has no e-mail address; a follow-up question was sent", task.id
+        )
+    language, inferred = answer.language, False
+    if language is None:
+        language = language_for_country(account.country) or settings.company.default_language
+        inferred = True
+    from agent.finance.contact_change import hold_for_confirmation, is_address_change  # builds on this module
+
+    change = is_address_change(session, account.id or 0, answer.email)
+    contact = add_contact(
+        session,
+        account=account,
+        email=answer.email,
+        name=answer.name,
+        language=language,
+        language_inferred=inferred,
+        at=at,
+    )
+    task.status, task.closed_at = TaskStatus.DONE, at
+    task.resolution = f"contact {answer.email} ({language})"
+    session.add(task)
+    if change:  # a new address for an account we wrote to: unused until finance confirms it
+        task.resolution += ", awaiting confirmation"
+        confirmation = hold_for_confirmation(
+            session, sender, settings, account=account, contact=contact, at=at
+        )
+        audit.record(
+            session, at=at, entity="task", entity_id=task.id, action="done",
+            message=f"Contact {answer.email} given by {message.sender}: confirmation asked "
+            f"(task {confirmation.token})", words=message.body_text[:500],
+        )  # fmt: skip
+        return ReplyOutcome("contact_pending", task.resolution, task.id, contact.id)
+    send_task_mail(
+        session,
+        sender,
+        settings,
+        task=task,
+        template="task_contact_confirmed",
+        context=lambda: {"account": account, "contact": contact},
+        key=f"{task.id}.confirmed",
+        at=at,
+    )
+    audit.record(
+        session,
+        at=at,
+        entity="task",
+        entity_id=task.id,
+        action="done",
+        message=f"Contact {answer.email} given by {message.sender}",
+        words=message.body_text[:500],
+    )
+    return ReplyOutcome("contact_created", task.resolution, task.id, contact.id)

@@ -1,0 +1,12 @@
+"""Reminders: from a plan in `workflows/` to an e-mail sent once, on time, in the customer's language.
+
+plans.py       reminder plans are data (YAML): load them
+plan_check.py  check every plan and template before a step is planned from them
+schedule.py    the stored schedule: one reminder row per step of an invoice's plan
+changes.py     what a change did to an invoice's schedule, written down for review
+steering.py    what finance does to the schedule: pause, resume, skip, change a plan
+steps.py       one step: what it needs, whether it may go now, its e-mail
+sendtime.py    when a reminder may reach a customer: time zone, business days, send window
+legal.py       late-payment law a final notice states, by the supplier's country
+dispatch.py    send due steps at most once, and never after payment
+"""

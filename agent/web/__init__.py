@@ -1,0 +1,1 @@
+"""The HTTP edge: `app.py` builds the application (`POST /api/payments` today)."""
