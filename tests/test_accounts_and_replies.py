@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import Session
 
 from agent.documents.schema import Party
-from agent.finance.contact_answers import parse_contact_answer, strip_quoted
+from agent.finance.contact_answers import parse_contact_answer
 from agent.ledger.accounts import match_or_create_account, normalize_name, resolve_language
+from agent.mail.quoting import strip_quoted
 from agent.models import Account, Contact
 from agent.runtime import Runtime
 

@@ -32,10 +32,13 @@ def main(config: Annotated[Path | None, typer.Option("--config", help="A relance
 
 
 # Typer merges a group added without a name into the top level: its commands become `relance <command>`.
+# The order is the order of `relance --help`: run it, see what there is, steer it, read a file.
 app.add_typer(operate.app)
 app.add_typer(lists.app)
-steering.register(app)  # after `schedule`: the commands that steer it
-app.command()(extract)
+app.add_typer(steering.app)  # after `schedule`: the commands that steer it
+extract_app = typer.Typer()
+extract_app.command()(extract)
+app.add_typer(extract_app)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(documents_app, name="documents")
 app.add_typer(admin.config_app, name="config")

@@ -175,7 +175,7 @@ def history(
         )
 
 
-def register(app: typer.Typer) -> None:
-    for command in (pause, resume, skip, history):
-        app.command()(command)
-    app.command("set-plan")(set_plan)
+app = typer.Typer()
+for command in (pause, resume, skip, history):
+    app.command()(command)
+app.command("set-plan")(set_plan)

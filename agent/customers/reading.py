@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agent.documents.parsing import MONTHS_FOLDED
-from agent.finance.contact_answers import strip_quoted
+from agent.mail.quoting import strip_quoted
 
 MAX_PROMISE_DAYS = 120  # a "promise" further away than this is not one we can hold a plan for
 

@@ -15,12 +15,12 @@ from sqlmodel import Session, col, select
 from agent import audit
 from agent.customers.reading import ReplyReading, is_out_of_office, read_reply, reconcile, return_date
 from agent.db import session_scope
-from agent.finance.contact_answers import strip_quoted
 from agent.finance.tasks import request_contact, request_review
 from agent.ledger.records import open_balance, open_invoices
 from agent.llm import LlmReply, ask, load_prompt, parse_iso_date
 from agent.mail.bounce import read_bounce
 from agent.mail.parse import ParsedMessage
+from agent.mail.quoting import strip_quoted
 from agent.models import Account, Contact, InboundMessage, Invoice, OutboundMessage, Reminder
 from agent.models.ledger import InvoiceStatus
 from agent.reminders.schedule import hold_steps, pause_invoice, postpone_next_step, resume_steps

@@ -12,15 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.ledger.accounts import COUNTRY_LANGUAGE
+from agent.mail.quoting import strip_quoted
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
-QUOTE_HEADERS = re.compile(
-    r"^(?:on .+ wrote:|le .+ a écrit\s?:|am .+ schrieb .+:|el .+ escribió:|il .+ ha scritto:"
-    r"|op .+ schreef .+:|em .+ escreveu:"
-    r"|-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht)\s*-{2,}"
-    r"|from:\s.+|de\s?:\s.+|von:\s.+)$",
-    re.IGNORECASE,
-)
 LANGUAGE_WORDS = {
     "fr": ("français", "francais", "french", "französisch", "francés", "francese", "frans", "francês", "fr"),
     "en": ("english", "anglais", "englisch", "inglés", "ingles", "inglese", "engels", "inglês", "en"),
@@ -46,22 +40,6 @@ class ContactAnswer:
 
     def missing(self) -> list[str]:
         return [field for field, value in (("email", self.email),) if not value]
-
-
-def strip_quoted(text: str) -> str:
-    """The new part of a reply: stops at the first quote header, quoted line or signature marker."""
-    kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if (
-            stripped.startswith(">")
-            or stripped == "--"
-            or line.startswith("-- ")
-            or QUOTE_HEADERS.match(stripped)
-        ):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip()
 
 
 def find_language(text: str) -> str | None:

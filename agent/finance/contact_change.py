@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from agent import audit
-from agent.finance.contact_answers import strip_quoted
 from agent.finance.tasks import request_review
 from agent.mail.outgoing import Sender
 from agent.mail.parse import ParsedMessage
+from agent.mail.quoting import strip_quoted
 from agent.models import Account, Contact, Task
 from agent.models.task import TaskStatus
 from agent.settings import Settings

@@ -28,10 +28,10 @@ from agent.documents.corrections import (
 from agent.documents.locations import field_value
 from agent.documents.placement import PageText
 from agent.documents.schema import ExtractedDocument
-from agent.finance.contact_answers import strip_quoted
 from agent.finance.tasks import company_language, refuse_reply, send_task_mail
 from agent.mail.outgoing import Sender
 from agent.mail.parse import ParsedMessage
+from agent.mail.quoting import strip_quoted
 from agent.models import Document, Task
 from agent.models.document import DocumentStatus
 from agent.models.task import TaskKind, TaskStatus

@@ -22,13 +22,13 @@ from agent.documents.corrections import shown_fields
 from agent.documents.extract import ExtractionError, ExtractOptions, LlmReader, extract_document
 from agent.documents.schema import ExtractedDocument
 from agent.documents.verdict import doubts
-from agent.finance.contact_answers import strip_quoted
 from agent.finance.tasks import company_language, request_contact, request_review
 from agent.flow.inbound_policy import NOTIFY, QUARANTINE, not_read_because, note_unread, tell_finance, triage
 from agent.ledger.accounts import match_or_create_account, valid_contact
 from agent.ledger.records import apply_available_credits, apply_credit, open_balance, record_document
 from agent.llm import document_reader
 from agent.mail.parse import Attachment, ParsedMessage, documents_to_read, parse_message
+from agent.mail.quoting import strip_quoted
 from agent.mail.safe_text import clean_line
 from agent.models import Account, CreditNote, Document, InboundMessage, Invoice, Task
 from agent.models.document import DocumentStatus

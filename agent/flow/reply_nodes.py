@@ -13,13 +13,14 @@ from agent.db import session_scope
 from agent.documents.extract import ExtractOptions, text_reading
 from agent.documents.placement import PageText
 from agent.documents.schema import ExtractedDocument
-from agent.finance.contact_answers import ContactAnswer, ContactReader, strip_quoted
+from agent.finance.contact_answers import ContactAnswer, ContactReader
 from agent.finance.contact_change import answer_confirmation
 from agent.finance.document_review import answer_review
 from agent.finance.tasks import answer_task as act_on_task_reply
 from agent.finance.tasks import find_task_for_reply, refuse_reply
 from agent.flow.intake import load_message
 from agent.llm import LlmContact, ask, load_prompt
+from agent.mail.quoting import strip_quoted
 from agent.models import Document
 from agent.models.document import DocumentStatus
 from agent.models.task import TaskKind
