@@ -11,7 +11,8 @@ from agent.db import session_scope
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Reminder
 from agent.reminders.dispatch import dispatch_due
-from agent.reminders.plans import Plan, check_plans, overlapping_steps
+from agent.reminders.plan_check import check_plans, overlapping_steps
+from agent.reminders.plans import Plan
 from agent.runtime import Runtime
 from agent.settings import Settings
 from agent.templating import supported_languages

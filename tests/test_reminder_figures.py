@@ -78,7 +78,7 @@ def test_an_invoice_with_nothing_set_against_it_shows_no_such_lines(
 
 @pytest.mark.parametrize("language", ["de", "en", "es", "fr", "it", "nl", "pt"])
 def test_in_an_email_listing_several_invoices_the_lines_stand_under_their_invoice(language: str) -> None:
-    from agent.reminders.plans import _sample_context
+    from agent.reminders.plan_check import _sample_context
     from agent.settings import PROJECT_ROOT
     from agent.templating import render_email
 

@@ -17,7 +17,7 @@ plans_app = typer.Typer(help="Reminder plans.", no_args_is_help=True)
 def plans_check(data_dir: DataDir = None) -> None:
     """Validate every plan and the templates it needs in every language."""
     from agent.clock import SystemClock
-    from agent.reminders.plans import check_plans
+    from agent.reminders.plan_check import check_plans
     from agent.templating import supported_languages
 
     settings = load_settings(data_dir)
