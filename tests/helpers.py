@@ -11,7 +11,7 @@ from agent.db import session_scope
 from agent.ledger.accounts import add_contact
 from agent.ledger.records import apply_credit
 from agent.models import Account, CreditNote, Invoice
-from agent.reminders.schedule import plan_reminders
+from agent.reminders.schedule import follow_money, plan_reminders
 from agent.runtime import Runtime
 
 
@@ -96,4 +96,12 @@ def credit(
     )
     session.add(note)
     session.flush()
-    return list(apply_credit(session, credit_note=note, at=at, tolerance=Decimal("1.00")))
+    return list(
+        apply_credit(
+            session,
+            credit_note=note,
+            at=at,
+            tolerance=Decimal("1.00"),
+            schedule=follow_money(session=session, at=at),
+        )
+    )

@@ -303,7 +303,7 @@ def test_resume_in_a_new_process(tmp_path: Path, settings: Settings, runtime: Ru
 
 def test_graph_diagram_in_the_docs_is_current(runtime: Runtime) -> None:
     documented = (PROJECT / "docs" / "graph.md").read_text(encoding="utf-8")
-    assert mermaid(runtime).strip() in documented
+    assert mermaid().strip() in documented
 
 
 def test_reply_to_a_review_task_is_kept_on_the_task(

@@ -114,7 +114,9 @@ def test_checkpoints_left_by_an_older_version_are_pruned(agent: Agent) -> None:
     inbound_id, _ = agent.keep(make_email(subject="kept before the pruning existed"))
     with session_scope(agent.runtime.engine) as session:
         thread_id = session.get(InboundMessage, inbound_id).thread_id  # type: ignore[union-attr]
-    result = agent.graph.invoke({"inbound_id": inbound_id}, {"configurable": {"thread_id": thread_id}})
+    result = agent.graph.invoke(
+        {"inbound_id": inbound_id}, {"configurable": {"thread_id": thread_id}}, context=agent.runtime
+    )
     agent._set_status(inbound_id, "quarantined", None)  # the outcome, as an older version left it
     assert result["outcome"] == "quarantined" and checkpoints(agent, thread_id) > 0
     assert agent.prune_finished_threads() == 1

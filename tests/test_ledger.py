@@ -10,7 +10,7 @@ from sqlmodel import select
 from agent.db import session_scope
 from agent.ledger.records import account_net_balance, apply_available_credits, credit_remaining, open_balance
 from agent.models import CreditNote, Invoice, Reminder
-from agent.reminders.schedule import plan_reminders
+from agent.reminders.schedule import follow_money, plan_reminders
 from agent.runtime import Runtime
 from tests.helpers import credit, make_account, make_invoice
 
@@ -29,7 +29,13 @@ def test_referenced_invoice_first_then_oldest_then_leftover(runtime: Runtime) ->
         assert credit_remaining(session, note) == Decimal("50.00")
         assert account_net_balance(session, account.id or 0) == Decimal("-50.00")
         third = make_invoice(session, account, "F-3", "80.00", due=date(2027, 1, 10), at=at)
-        apply_available_credits(session, account_id=account.id or 0, at=at, tolerance=Decimal("1.00"))
+        apply_available_credits(
+            session,
+            account_id=account.id or 0,
+            at=at,
+            tolerance=Decimal("1.00"),
+            schedule=follow_money(session=session, at=at),
+        )
         assert open_balance(session, third) == Decimal("30.00") and third.status == "partially_paid"
         assert credit_remaining(session, note) == 0
 

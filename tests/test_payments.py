@@ -12,6 +12,7 @@ from sqlmodel import select
 from agent.db import session_scope
 from agent.flow.service import Agent
 from agent.models import Invoice, Payment, Reminder, Task
+from agent.reminders.schedule import follow_money
 from agent.runtime import Runtime
 from tests.helpers import planned_invoice
 
@@ -189,7 +190,13 @@ def test_an_overpayment_is_account_credit(runtime: Runtime) -> None:
         record_payment(session, big, numbers=(), at=at, tolerance=Decimal("1.00"))
         assert second.status == "paid" and account_in_credit(session, account.id or 0)
         third = make_invoice(session, account, "OP-2026-003", "70.00", due=date(2027, 1, 15), at=at)
-        apply_available_credits(session, account_id=account.id or 0, at=at, tolerance=Decimal("1.00"))
+        apply_available_credits(
+            session,
+            account_id=account.id or 0,
+            at=at,
+            tolerance=Decimal("1.00"),
+            schedule=follow_money(session=session, at=at),
+        )
         assert third.status == "paid"  # the credit left on the account settled the next invoice
         assert account_net_balance(session, account.id or 0) == Decimal("-30.00")  # 100 - 70 still on account
         assert account_in_credit(session, account.id or 0)

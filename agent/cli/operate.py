@@ -1,4 +1,4 @@
-"""`relance demo | tick | run | ingest | serve | graph`: run the product, or one turn of it.
+"""`relance demo | tick | run | web | ingest | serve | graph`: run the product, or one turn of it.
 
 Each command imports the service (the agent graph, the mail clients) when it runs, not when the CLI
 starts: `relance --help` and the read commands do not pay for them.
@@ -10,14 +10,17 @@ import sys
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from agent.runtime import Runtime
+    from agent.settings import Settings
 
 app = typer.Typer()
 
@@ -42,6 +45,8 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from error
     runtime = Runtime.open(result.settings, FixedClock(result.ended_at))
+    command = sys.argv[0] if Path(sys.argv[0]).name == "relance" else f"{sys.executable} -m agent"
+    stop = f"{result.ended_at:%Y-%m-%dT%H:%MZ}"
     with session_scope(runtime.engine) as session:
         report = {
             "data_dir": str(result.data_dir),
@@ -49,6 +54,7 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
             "tasks": views.tasks(session, include_closed=True),
             "reminders": views.reminders(session),
             "timeline": views.timeline(session),
+            "workspace": _demo_admin(session, runtime, f"{command} web --data-dir {result.data_dir} --now {stop}"),
         }
     if as_json:
         emit(report)
@@ -63,12 +69,30 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     )
     console.rule()
     console.print(f"Data directory: [bold]{result.data_dir}[/]", soft_wrap=True)
-    command = sys.argv[0] if Path(sys.argv[0]).name == "relance" else f"{sys.executable} -m agent"
-    console.print("Look around, for instance:")
-    stop = f"{result.ended_at:%Y-%m-%dT%H:%MZ}"
+    workspace = report["workspace"]
+    console.print("Open the finance workspace on the demo's book:")
+    console.print(f"  {workspace['command']}", soft_wrap=True)
+    console.print(
+        f"  then http://{runtime.settings.web.host}:{runtime.settings.web.port}/ and sign in as {workspace['email']} with the password "
+        f"{workspace['password']}",
+        soft_wrap=True,
+    )
+    console.print("Or look around on the command line, for instance:")
     console.print(f"  {command} schedule --data-dir {result.data_dir} --now {stop} --days 30", soft_wrap=True)
     console.print(f"  {command} invoices --data-dir {result.data_dir}", soft_wrap=True)
     console.print(f"  the e-mails sent are in {result.data_dir / 'outbox'} (a Maildir)", soft_wrap=True)
+
+
+def _demo_admin(session: Any, runtime: Runtime, command: str) -> dict[str, str]:
+    """An administrator for the demo's workspace, with a random password (there is never a default one)."""
+    import secrets
+
+    from agent.models.user import Role
+    from agent.web.auth import add_user
+
+    email, password = "admin@demo.example", secrets.token_urlsafe(12)
+    add_user(session, email=email, password=password, role=Role.ADMIN, at=runtime.clock.now())
+    return {"command": command, "email": email, "password": password}
 
 
 @app.command()
@@ -98,19 +122,70 @@ def tick(data_dir: DataDir = None, now: NowOption = None, as_json: JsonFlag = Fa
 
 @app.command()
 def run(
-    data_dir: DataDir = None, interval: Annotated[int, typer.Option(help="Seconds between ticks")] = 60
+    data_dir: DataDir = None,
+    interval: Annotated[int, typer.Option(help="Seconds between ticks")] = 60,
+    web: Annotated[bool, typer.Option("--web", help="Serve the finance workspace too (web.host:web.port)")] = False,
 ) -> None:
     """The service loop: tick every INTERVAL seconds until SIGTERM or Ctrl-C."""
     from agent.flow.loop import AlreadyRunning, run_service
 
+    settings = load_settings(data_dir)
+    server = _start_workspace_thread(settings) if web else None
     try:
-        run_service(load_settings(data_dir), interval=interval)
+        run_service(settings, interval=interval)
     except AlreadyRunning as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(3) from error
     except ValueError as error:  # a configuration that cannot work, said at start
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from error
+    finally:
+        if server is not None:
+            server.should_exit = True  # after the loop's last tick: the workspace stops with it
+
+
+def _start_workspace_thread(settings: Settings) -> uvicorn.Server:
+    """The workspace in a thread of the service's process: same settings, same database. The loop keeps
+    the main thread (it owns the signals); uvicorn does not install its own handlers outside it."""
+    import threading
+
+    import uvicorn
+
+    from agent.clock import SystemClock
+    from agent.runtime import Runtime
+    from agent.web.app import create_app
+
+    runtime = Runtime.open(settings, SystemClock())
+    config = uvicorn.Config(
+        create_app(runtime), host=settings.web.host, port=settings.web.port, log_level="warning", proxy_headers=True
+    )
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, name="relance-web", daemon=True).start()
+    err.print(f"workspace: http://{settings.web.host}:{settings.web.port}/")
+    return server
+
+
+@app.command("web")
+def web_command(
+    host: Annotated[str | None, typer.Option(help="Default: web.host (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: web.port (8000)")] = None,
+    data_dir: DataDir = None,
+    now: NowOption = None,
+) -> None:
+    """Serve the finance workspace: the schedule, invoices and their e-mails, in a browser.
+
+    Sign in with a user made by `relance users add`. With --now the workspace reads the book at that
+    instant (the demo's data, for instance); its clock stays there."""
+    import uvicorn
+
+    from agent.web.app import create_app
+
+    runtime = open_runtime(data_dir, now)
+    settings = runtime.settings.web
+    bind_host, bind_port = host or settings.host, port or settings.port
+    err.print(f"relance workspace: http://{bind_host}:{bind_port}/  (Ctrl-C to stop)", soft_wrap=True)
+    # proxy_headers: behind a TLS proxy on this machine, cookies are marked Secure (X-Forwarded-Proto).
+    uvicorn.run(create_app(runtime), host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)
 
 
 @app.command()
@@ -169,5 +244,4 @@ def graph() -> None:
     """Print the agent graph as a Mermaid diagram (for docs/graph.md)."""
     from agent.flow.graph import mermaid
 
-    runtime = open_runtime(None)
-    sys.stdout.write(mermaid(runtime) + "\n")
+    sys.stdout.write(mermaid() + "\n")

@@ -16,9 +16,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from agent import audit
-from agent.finance.tasks import request_review
+from agent.finance.tasks import TaskReply, request_review
 from agent.mail.outgoing import Sender
-from agent.mail.parse import ParsedMessage
 from agent.mail.quoting import strip_quoted
 from agent.models import Account, Contact, Task
 from agent.models.task import TaskStatus
@@ -59,8 +58,9 @@ def hold_for_confirmation(
     )
 
 
-def answer_confirmation(session: Session, *, task: Task, message: ParsedMessage, at: datetime) -> str:
+def answer_confirmation(reply: TaskReply, *, session: Session) -> str:
     """contact_created when finance confirmed the new address; noted otherwise (the task stays open)."""
+    task, message, at = reply.task, reply.message, reply.at
     contact = session.get(Contact, task.details["confirm_contact"])
     words = strip_quoted(message.body_text)
     if task.status != TaskStatus.OPEN or contact is None:

@@ -28,9 +28,8 @@ from agent.documents.corrections import (
 from agent.documents.locations import field_value
 from agent.documents.placement import PageText
 from agent.documents.schema import ExtractedDocument
-from agent.finance.tasks import company_language, refuse_reply, send_task_mail
+from agent.finance.tasks import TaskReply, company_language, refuse_reply, send_task_mail
 from agent.mail.outgoing import Sender
-from agent.mail.parse import ParsedMessage
 from agent.mail.quoting import strip_quoted
 from agent.models import Document, Task
 from agent.models.document import DocumentStatus
@@ -132,18 +131,16 @@ def reject_document(
 
 
 def answer_review(
+    reply: TaskReply,
+    *,
     session: Session,
     sender: Sender,
     settings: Settings,
-    *,
-    task: Task,
-    message: ParsedMessage,
-    inbound_key: str,
-    at: datetime,
     read_page: PageReader | None = None,
 ) -> ReviewOutcome:
     """Act on finance's reply to a document's review e-mail. What cannot be read or used is asked again,
     with the reason; the document stays in review until a reply settles it."""
+    task, message, inbound_key, at = reply.task, reply.message, reply.inbound_key, reply.at
     why = refuse_reply(session, task=task, message=message, at=at)
     if why:
         return ReviewOutcome("ignored", why)

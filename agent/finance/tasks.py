@@ -17,13 +17,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent import audit
-from agent.finance.contact_answers import (
-    ContactAnswer,
-    ContactReader,
-    language_for_country,
-    read_contact_answer,
-)
-from agent.ledger.accounts import add_contact
 from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
 from agent.mail.parse import ParsedMessage
@@ -225,11 +218,13 @@ def find_task_for_reply(session: Session, message: ParsedMessage) -> Task | None
 
 
 @dataclass(frozen=True)
-class ReplyOutcome:
-    status: str  # contact_created | incomplete | rejected | closed_already
-    message: str
-    task_id: int | None = None
-    contact_id: int | None = None
+class TaskReply:
+    """Finance's reply to one of our tasks, as every path that answers a task reads it."""
+
+    task: Task
+    message: ParsedMessage
+    inbound_key: str  # the inbound message's short content hash: the key of what we send back, once
+    at: datetime
 
 
 def reply_refusal(task: Task, message: ParsedMessage) -> str | None:
@@ -255,136 +250,3 @@ def refuse_reply(session: Session, *, task: Task, message: ParsedMessage, at: da
         log.warning(why)
         audit.record(session, at=at, entity="task", entity_id=task.id, action="reply_rejected", message=why)
     return why
-
-
-def answer_task(
-    session: Session,
-    sender: Sender,
-    settings: Settings,
-    *,
-    task: Task,
-    message: ParsedMessage,
-    inbound_key: str,
-    at: datetime,
-    model_reader: ContactReader | None = None,
-) -> ReplyOutcome:
-    """Act on finance's reply to one of our tasks, after checking it may. `model_reader` is the LLM's
-    reading of a contact answer, when one is configured; the rules' reading comes first."""
-    why = refuse_reply(session, task=task, message=message, at=at)
-    if why:
-        return ReplyOutcome("rejected", why, task.id)
-    if task.status != TaskStatus.OPEN:
-        return ReplyOutcome("closed_already", f"task {task.token} was already closed", task.id)
-    if task.kind == TaskKind.CONTACT_REQUEST:
-        answer = read_contact_answer(message.body_text, model_reader)
-        return _answer_contact_request(
-            session,
-            sender,
-            settings,
-            task=task,
-            message=message,
-            inbound_key=inbound_key,
-            at=at,
-            answer=answer,
-        )
-    # Review and payment tasks: the words are kept on the task; closing it is a person's decision.
-    task.details = {**task.details, "replies": [*task.details.get("replies", []), message.body_text[:2000]]}
-    session.add(task)
-    audit.record(
-        session,
-        at=at,
-        entity="task",
-        entity_id=task.id,
-        action="reply_noted",
-        message=f"Reply from {message.sender} noted on task {task.token}",
-        words=message.body_text[:500],
-    )
-    return ReplyOutcome("noted", f"reply noted on task {task.token}", task.id)
-
-
-def _answer_contact_request(
-    session: Session,
-    sender: Sender,
-    settings: Settings,
-    *,
-    task: Task,
-    message: ParsedMessage,
-    inbound_key: str,
-    at: datetime,
-    answer: ContactAnswer,
-) -> ReplyOutcome:
-    account = session.get(Account, task.account_id)
-    assert account is not None
-    if not answer.email:
-        send_task_mail(
-            session,
-            sender,
-            settings,
-            task=task,
-            template="task_reply_incomplete",
-            context=lambda: {"account": account, "missing": "e-mail"},
-            key=f"{task.id}.followup.{inbound_key}",
-            at=at,
-        )
-        audit.record(
-            session,
-            at=at,
-            entity="task",
-            entity_id=task.id,
-            action="reply_incomplete",
-            message="Reply without an e-mail address; asked again",
-            words=message.body_text[:500],
-        )
-        return ReplyOutcome(
-            "incomplete", "the reply has no e-mail address; a follow-up question was sent", task.id
-        )
-    language, inferred = answer.language, False
-    if language is None:
-        language = language_for_country(account.country) or settings.company.default_language
-        inferred = True
-    from agent.finance.contact_change import hold_for_confirmation, is_address_change  # builds on this module
-
-    change = is_address_change(session, account.id or 0, answer.email)
-    contact = add_contact(
-        session,
-        account=account,
-        email=answer.email,
-        name=answer.name,
-        language=language,
-        language_inferred=inferred,
-        at=at,
-    )
-    task.status, task.closed_at = TaskStatus.DONE, at
-    task.resolution = f"contact {answer.email} ({language})"
-    session.add(task)
-    if change:  # a new address for an account we wrote to: unused until finance confirms it
-        task.resolution += ", awaiting confirmation"
-        confirmation = hold_for_confirmation(
-            session, sender, settings, account=account, contact=contact, at=at
-        )
-        audit.record(
-            session, at=at, entity="task", entity_id=task.id, action="done",
-            message=f"Contact {answer.email} given by {message.sender}: confirmation asked "
-            f"(task {confirmation.token})", words=message.body_text[:500],
-        )  # fmt: skip
-        return ReplyOutcome("contact_pending", task.resolution, task.id, contact.id)
-    send_task_mail(
-        session,
-        sender,
-        settings,
-        task=task,
-        template="task_contact_confirmed",
-        context=lambda: {"account": account, "contact": contact},
-        key=f"{task.id}.confirmed",
-        at=at,
-    )
-    audit.record(
-        session,
-        at=at,
-        entity="task",
-        entity_id=task.id,
-        action="done",
-        message=f"Contact {answer.email} given by {message.sender}",
-        words=message.body_text[:500],
-    )
-    return ReplyOutcome("contact_created", task.resolution, task.id, contact.id)

@@ -16,6 +16,16 @@ confirmed and nothing twice, and asks again for whatever is still missing.
 The state holds ids only; domain rows live in the database. Side effects (rows, e-mails) happen in
 nodes that are safe to run again, never before an `interrupt()`: `wait_for_finance` does nothing
 but wait. The thread id is derived from the inbound message, so a restart resumes the same thread.
+
+Read this file top to bottom: the state, then one function per node (each says where it may go next,
+in its `Command[Literal[...]]` return type, and nowhere else), then the assembly. Every node gets the
+I/O edge (database, mail, clock, LLM, settings: `agent.runtime.Runtime`) as LangGraph's run context, so a
+node is a plain module-level function a test can call.
+
+The other half of the journey, sending, is not a graph: `Agent.tick(now)` (flow/service.py) resumes the
+threads whose tasks were answered, imports payment files (payments/importing.py: a paid invoice loses its
+pending steps in the same transaction), then `dispatch_due` (reminders/dispatch.py) re-checks each due
+step against the ledger and sends it once.
 """
 
 from __future__ import annotations
@@ -28,15 +38,24 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime as NodeRuntime
 from langgraph.types import Command, interrupt
 from sqlalchemy.engine import make_url
 
-from agent.flow import intake
-from agent.flow import reply_nodes as answers
+from agent.flow import intake, reply_nodes
 from agent.runtime import Runtime
 from agent.settings import Settings
 
-ROUTES = {  # classification -> the node that handles it; anything else is set aside, kept and visible
+Node = NodeRuntime[Runtime]  # what a node receives: `runtime.context` is the I/O edge
+Classified = Literal[
+    "extract_documents",
+    "answer_task",
+    "read_customer_reply",
+    "handle_bounce",
+    "handle_auto_reply",
+    "set_aside",
+]
+ROUTES: dict[str, Classified] = {  # classification -> its node; anything else is set aside, kept and visible
     "documents": "extract_documents",
     "task_reply": "answer_task",
     "customer_reply": "read_customer_reply",
@@ -55,80 +74,99 @@ class MessageState(TypedDict, total=False):
     outcome: str
 
 
-def build_graph(runtime: Runtime, checkpointer: BaseCheckpointSaver[Any] | None = None) -> CompiledStateGraph:
-    def classify_message(
-        state: MessageState,
-    ) -> Command[
-        Literal[
-            "extract_documents",
-            "answer_task",
-            "read_customer_reply",
-            "handle_bounce",
-            "handle_auto_reply",
-            "set_aside",
-        ]
-    ]:
-        route = intake.classify(runtime, state["inbound_id"])
-        goto = ROUTES.get(route, "set_aside")
-        return Command(update={"route": route}, goto=goto)
+# The first node: what is this message? (sender policy first, then bounce / reply / documents / other)
 
-    def extract_documents(state: MessageState) -> MessageState:
-        return {"document_ids": intake.extract_documents(runtime, state["inbound_id"])}
 
-    def record_documents(state: MessageState) -> MessageState:
-        invoice_ids, credit_note_ids = intake.record_documents(runtime, state.get("document_ids", []))
-        return {"invoice_ids": invoice_ids, "credit_note_ids": credit_note_ids}
+def classify_message(state: MessageState, runtime: Node) -> Command[Classified]:
+    route = intake.classify(runtime.context, state["inbound_id"])
+    return Command(update={"route": route}, goto=ROUTES.get(route, "set_aside"))
 
-    def ask_finance(state: MessageState) -> Command[Literal["wait_for_finance", "plan_reminders"]]:
-        contacts = intake.request_missing_contacts(runtime, state["inbound_id"], state.get("invoice_ids", []))
-        waiting = contacts + intake.open_reviews(runtime, state.get("document_ids", []))
-        return Command(
-            update={"waiting_task_ids": waiting}, goto="wait_for_finance" if waiting else "plan_reminders"
-        )
 
-    def wait_for_finance(state: MessageState) -> Command[Literal["record_documents"]]:
-        # Nothing but the wait: this node runs again from its top when resumed.
-        interrupt({"waiting_for_tasks": state.get("waiting_task_ids", [])})
-        return Command(goto="record_documents")
+# Documents: read, record what is sure, ask finance for what is not, then plan the reminders.
 
-    def plan_reminders(state: MessageState) -> MessageState:
-        invoices, credits = state.get("invoice_ids", []), state.get("credit_note_ids", [])
-        return {"outcome": intake.plan_outcome(runtime, state["inbound_id"], invoices, credits)}
 
-    def answer_task(state: MessageState) -> MessageState:
-        return {"outcome": answers.answer_task(runtime, state["inbound_id"])}
+def extract_documents(state: MessageState, runtime: Node) -> Command[Literal["record_documents"]]:
+    document_ids = intake.extract_documents(runtime.context, state["inbound_id"])
+    return Command(update={"document_ids": document_ids}, goto="record_documents")
 
-    def read_customer_reply(state: MessageState) -> MessageState:
-        return {"outcome": answers.customer_reply(runtime, state["inbound_id"])}
 
-    def handle_bounce(state: MessageState) -> MessageState:
-        return {"outcome": answers.bounce(runtime, state["inbound_id"])}
+def record_documents(state: MessageState, runtime: Node) -> Command[Literal["ask_finance"]]:
+    invoice_ids, credit_note_ids = intake.record_documents(runtime.context, state.get("document_ids", []))
+    return Command(
+        update={"invoice_ids": invoice_ids, "credit_note_ids": credit_note_ids}, goto="ask_finance"
+    )
 
-    def handle_auto_reply(state: MessageState) -> MessageState:
-        return {"outcome": answers.auto_reply(runtime, state["inbound_id"])}
 
-    def set_aside(state: MessageState) -> MessageState:
-        return {"outcome": intake.set_aside(runtime, state["inbound_id"], state.get("route", "other"))}
+def ask_finance(state: MessageState, runtime: Node) -> Command[Literal["wait_for_finance", "plan_reminders"]]:
+    edge = runtime.context
+    contacts = intake.request_missing_contacts(edge, state["inbound_id"], state.get("invoice_ids", []))
+    waiting = contacts + intake.open_reviews(edge, state.get("document_ids", []))
+    return Command(
+        update={"waiting_task_ids": waiting}, goto="wait_for_finance" if waiting else "plan_reminders"
+    )
 
-    graph = StateGraph(MessageState)
-    graph.add_node("classify_message", classify_message)
-    graph.add_node("extract_documents", extract_documents)
-    graph.add_node("record_documents", record_documents)
-    graph.add_node("ask_finance", ask_finance)
-    graph.add_node("wait_for_finance", wait_for_finance)
-    graph.add_node("plan_reminders", plan_reminders)
-    graph.add_node("answer_task", answer_task)
-    graph.add_node("read_customer_reply", read_customer_reply)
-    graph.add_node("handle_bounce", handle_bounce)
-    graph.add_node("handle_auto_reply", handle_auto_reply)
-    graph.add_node("set_aside", set_aside)
+
+def wait_for_finance(state: MessageState) -> Command[Literal["record_documents"]]:
+    # Nothing but the wait: this node runs again from its top when resumed.
+    interrupt({"waiting_for_tasks": state.get("waiting_task_ids", [])})
+    return Command(goto="record_documents")
+
+
+def plan_reminders(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    invoices, credits = state.get("invoice_ids", []), state.get("credit_note_ids", [])
+    return _done(intake.plan_outcome(runtime.context, state["inbound_id"], invoices, credits))
+
+
+# Replies: finance's answer to a task, a customer's reply, a bounce, an auto-reply; or set aside.
+
+
+def answer_task(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    return _done(reply_nodes.answer_task(runtime.context, state["inbound_id"]))
+
+
+def read_customer_reply(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    return _done(reply_nodes.customer_reply(runtime.context, state["inbound_id"]))
+
+
+def handle_bounce(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    return _done(reply_nodes.bounce(runtime.context, state["inbound_id"]))
+
+
+def handle_auto_reply(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    return _done(reply_nodes.auto_reply(runtime.context, state["inbound_id"]))
+
+
+def set_aside(state: MessageState, runtime: Node) -> Command[Literal["__end__"]]:
+    return _done(intake.set_aside(runtime.context, state["inbound_id"], state.get("route", "other")))
+
+
+def _done(outcome: str) -> Command[Literal["__end__"]]:
+    return Command(update={"outcome": outcome}, goto=END)
+
+
+# The assembly: every node above, and where a message enters. Where each goes is in its return type.
+
+NODES = (
+    classify_message,
+    extract_documents,
+    record_documents,
+    ask_finance,
+    wait_for_finance,
+    plan_reminders,
+    answer_task,
+    read_customer_reply,
+    handle_bounce,
+    handle_auto_reply,
+    set_aside,
+)
+
+
+def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> CompiledStateGraph:
+    """The compiled graph; run it with `context=` the Runtime (`Agent` in flow/service.py does)."""
+    graph = StateGraph(MessageState, context_schema=Runtime)
+    for node_function in NODES:
+        graph.add_node(node_function)
     graph.add_edge(START, "classify_message")
-    graph.add_edge("extract_documents", "record_documents")
-    graph.add_edge("record_documents", "ask_finance")
-    graph.add_edge("plan_reminders", END)
-    graph.add_edge("answer_task", END)
-    for terminal in ("read_customer_reply", "handle_bounce", "handle_auto_reply", "set_aside"):
-        graph.add_edge(terminal, END)
     return graph.compile(checkpointer=checkpointer)
 
 
@@ -164,5 +202,5 @@ def thread_config(content_hash: str) -> dict[str, Any]:
     return {"configurable": {"thread_id": f"inbound:{content_hash}"}}
 
 
-def mermaid(runtime: Runtime) -> str:
-    return build_graph(runtime).get_graph().draw_mermaid()
+def mermaid() -> str:
+    return build_graph().get_graph().draw_mermaid()

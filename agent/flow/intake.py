@@ -34,7 +34,7 @@ from agent.models import Account, CreditNote, Document, InboundMessage, Invoice,
 from agent.models.document import DocumentStatus
 from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus
-from agent.reminders.schedule import plan_reminders
+from agent.reminders.schedule import follow_money, plan_reminders
 from agent.runtime import Runtime
 
 
@@ -206,11 +206,18 @@ def record_documents(runtime: Runtime, document_ids: list[int]) -> tuple[list[in
                 credit_ids.append(recorded.id)
                 credit = session.get(CreditNote, recorded.id)
                 assert credit is not None
-                apply_credit(session, credit_note=credit, at=now, tolerance=tolerance)
+                apply_credit(
+                    session, credit_note=credit, at=now, tolerance=tolerance,
+                    schedule=follow_money(session=session, at=now),
+                )  # fmt: skip
             else:
                 invoice_ids.append(recorded.id)
                 apply_available_credits(
-                    session, account_id=match.account.id or 0, at=now, tolerance=tolerance
+                    session,
+                    account_id=match.account.id or 0,
+                    at=now,
+                    tolerance=tolerance,
+                    schedule=follow_money(session=session, at=now),
                 )
     return invoice_ids, credit_ids
 

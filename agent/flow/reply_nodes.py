@@ -16,8 +16,8 @@ from agent.documents.schema import ExtractedDocument
 from agent.finance.contact_answers import ContactAnswer, ContactReader
 from agent.finance.contact_change import answer_confirmation
 from agent.finance.document_review import answer_review
-from agent.finance.tasks import answer_task as act_on_task_reply
-from agent.finance.tasks import find_task_for_reply, refuse_reply
+from agent.finance.task_replies import answer_task as act_on_task_reply
+from agent.finance.tasks import TaskReply, find_task_for_reply, refuse_reply
 from agent.flow.intake import load_message
 from agent.llm import LlmContact, ask, load_prompt
 from agent.mail.quoting import strip_quoted
@@ -52,31 +52,26 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
     with session_scope(runtime.engine) as session:
         task = find_task_for_reply(session, message)
         assert task is not None
+        reply = TaskReply(task=task, message=message, inbound_key=inbound.content_hash[:12], at=now)
         document = session.get(Document, task.document_id) if task.document_id else None
         if task.kind == TaskKind.REVIEW and document is not None and document.status == DocumentStatus.REVIEW:
             return answer_review(
-                session,
-                runtime.sender,
-                runtime.settings,
-                task=task,
-                message=message,
-                inbound_key=inbound.content_hash[:12],
-                at=now,
+                reply,
+                session=session,
+                sender=runtime.sender,
+                settings=runtime.settings,
                 read_page=lambda: stored_text_reading(runtime, document.raw_path),
             ).status
         account_id = task.account_id
         if task.kind == TaskKind.REVIEW and task.details.get("confirm_contact"):  # a changed address
             why = refuse_reply(session, task=task, message=message, at=now)
-            status = "rejected" if why else answer_confirmation(session, task=task, message=message, at=now)
+            status = "rejected" if why else answer_confirmation(reply, session=session)
         else:
             status = act_on_task_reply(
-                session,
-                runtime.sender,
-                runtime.settings,
-                task=task,
-                message=message,
-                inbound_key=inbound.content_hash[:12],
-                at=now,
+                reply,
+                session=session,
+                sender=runtime.sender,
+                settings=runtime.settings,
                 model_reader=contact_reader(runtime),
             ).status
     if status == "contact_created" and account_id is not None:

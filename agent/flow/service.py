@@ -61,7 +61,7 @@ class Agent:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.checkpointer = make_checkpointer(runtime.settings)
-        self.graph = build_graph(runtime, self.checkpointer)
+        self.graph = build_graph(self.checkpointer)
         self._inbox: Inbox | None = None  # one connection for the agent's life (IMAP), opened on first use
 
     @property
@@ -157,7 +157,9 @@ class Agent:
             assert inbound is not None
             config = {"configurable": {"thread_id": inbound.thread_id}}
         try:
-            result = self.graph.invoke({"inbound_id": inbound_id}, config, durability="sync")
+            result = self.graph.invoke(
+                {"inbound_id": inbound_id}, config, context=self.runtime, durability="sync"
+            )
         except Exception as error:  # visible, never silent: the row says why, the raw bytes are kept
             log.exception("message %s failed", inbound_id)
             return self._set_status(inbound_id, InboundStatus.FAILED, f"{type(error).__name__}: {error}")
@@ -251,7 +253,7 @@ class Agent:
             config = {"configurable": {"thread_id": inbound.thread_id}}
             if not self._awaited_tasks_changed(config):
                 continue  # resuming would only wait again, and write a checkpoint every tick
-            result = self.graph.invoke(Command(resume=True), config, durability="sync")
+            result = self.graph.invoke(Command(resume=True), config, context=self.runtime, durability="sync")
             if self._settle_result(inbound.id or 0, result) != InboundStatus.WAITING:
                 resumed.append(inbound.id or 0)
         return resumed

@@ -3,14 +3,21 @@
 A balance is always derived from allocations, never stored: the audit trail and the number cannot
 disagree. Credit notes go to the invoice they reference first, then to the customer's oldest open
 invoices; what is left stays on the account and is used by the next invoice.
+
+The ledger does not know the reminders. Every function that moves money takes a `schedule`
+(`ScheduleFollower`): the caller's promise of what the reminders do when an invoice's balance moves (record
+the change with its cause, stop the steps of a settled invoice). `agent.reminders.schedule.follow_money`
+is the one the product passes; it acts in the same transaction as the allocation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -20,6 +27,18 @@ from agent.models import Allocation, CreditNote, Document, Invoice, Payment
 from agent.models.ledger import InvoiceStatus
 
 ZERO = Decimal("0.00")
+
+
+class ScheduleFollower(Protocol):
+    """What the reminders do when money moves on an invoice (see the module's docstring)."""
+
+    def change(self, *, invoice_id: int, cause: str) -> AbstractContextManager[None]:
+        """Around one allocation: the invoice's schedule before and after, written down with its cause."""
+        ...
+
+    def settled(self, *, invoice_id: int, reason: str) -> None:
+        """The invoice is paid or credited: none of its pending steps may go out."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,20 +62,18 @@ def credit_remaining(session: Session, credit_note: CreditNote) -> Decimal:
     return credit_note.total_gross - sum(amounts, ZERO)
 
 
-def refresh_status(session: Session, invoice: Invoice, *, tolerance: Decimal, at: datetime) -> str:
+def refresh_status(
+    session: Session, invoice: Invoice, *, tolerance: Decimal, schedule: ScheduleFollower
+) -> str:
     """Status from the balance. Paid or credited invoices lose their pending reminder steps here,
     in the same transaction as the allocation that settled them."""
-    from agent.reminders.schedule import cancel_pending  # the schedule depends on the ledger, not the reverse
-
     balance = open_balance(session, invoice)
     allocations = session.exec(select(Allocation).where(Allocation.invoice_id == invoice.id)).all()
     if balance <= tolerance:
         paid_by_payment = any(a.payment_id for a in allocations)
         invoice.status = InvoiceStatus.PAID if paid_by_payment else InvoiceStatus.CREDITED
-        cancel_pending(
-            session,
+        schedule.settled(
             invoice_id=invoice.id or 0,
-            at=at,
             reason=f"invoice {invoice.status.replace('_', ' ')} (balance {balance})",
         )
     elif allocations:
@@ -194,14 +211,13 @@ def allocate(
     action: str,
     at: datetime,
     tolerance: Decimal,
+    schedule: ScheduleFollower,
     credit_note: CreditNote | None = None,
     payment: Payment | None = None,
 ) -> tuple[Decimal, list[Allocation]]:
     """Apply up to `available` to `invoices`, in the order given. Each allocation carries its reason in
     words (also the audit line); each invoice's status is refreshed after its cause is written, so paid or
     credited invoices lose their pending steps in this transaction. Returns what is left and what was made."""
-    from agent.reminders.changes import recorded_change  # the schedule depends on the ledger, not the reverse
-
     remaining, made = available, []
     for invoice in invoices:
         if remaining <= ZERO:
@@ -210,11 +226,11 @@ def allocate(
         if amount <= ZERO:
             continue
         explanation = explain(amount, invoice)
-        with recorded_change(session, invoice_id=invoice.id or 0, at=at, cause=explanation):
+        with schedule.change(invoice_id=invoice.id or 0, cause=explanation):
             made.append(
                 _allocate_one(
                     session, invoice, amount, explanation, action=action, at=at, tolerance=tolerance,
-                    credit_note=credit_note, payment=payment,
+                    schedule=schedule, credit_note=credit_note, payment=payment,
                 )
             )  # fmt: skip
         remaining -= amount
@@ -230,6 +246,7 @@ def _allocate_one(
     action: str,
     at: datetime,
     tolerance: Decimal,
+    schedule: ScheduleFollower,
     credit_note: CreditNote | None,
     payment: Payment | None,
 ) -> Allocation:
@@ -254,12 +271,12 @@ def _allocate_one(
         credit_note_id=credit_note.id if credit_note else None,
         payment_id=payment.id if payment else None,
     )
-    refresh_status(session, invoice, tolerance=tolerance, at=at)
+    refresh_status(session, invoice, tolerance=tolerance, schedule=schedule)
     return allocation
 
 
 def apply_credit(
-    session: Session, *, credit_note: CreditNote, at: datetime, tolerance: Decimal
+    session: Session, *, credit_note: CreditNote, at: datetime, tolerance: Decimal, schedule: ScheduleFollower
 ) -> list[Allocation]:
     """Apply what is left of a credit note: referenced invoice first, then oldest due first."""
     invoices = open_invoices(session, credit_note.account_id)
@@ -288,6 +305,7 @@ def apply_credit(
         action="credit_applied",
         at=at,
         tolerance=tolerance,
+        schedule=schedule,
         credit_note=credit_note,
     )
     if remaining > ZERO:
@@ -309,7 +327,9 @@ def payment_remaining(session: Session, payment: Payment) -> Decimal:
     return payment.amount - sum(used, ZERO)
 
 
-def apply_payment_credit(session: Session, *, payment: Payment, at: datetime, tolerance: Decimal) -> None:
+def apply_payment_credit(
+    session: Session, *, payment: Payment, at: datetime, tolerance: Decimal, schedule: ScheduleFollower
+) -> None:
     """An overpayment is account credit: what is left of it goes to the customer's open invoices, oldest
     due first, each allocation explained; the rest stays on the account for the next invoice."""
     if payment.account_id is None:
@@ -331,6 +351,7 @@ def apply_payment_credit(session: Session, *, payment: Payment, at: datetime, to
         action="payment_credit_applied",
         at=at,
         tolerance=tolerance,
+        schedule=schedule,
         payment=payment,
     )
     if remaining > ZERO:
@@ -355,16 +376,18 @@ def _payments_with_credit(session: Session, account_id: int) -> list[Payment]:
     return [p for p in payments if payment_remaining(session, p) > ZERO]
 
 
-def apply_available_credits(session: Session, *, account_id: int, at: datetime, tolerance: Decimal) -> None:
+def apply_available_credits(
+    session: Session, *, account_id: int, at: datetime, tolerance: Decimal, schedule: ScheduleFollower
+) -> None:
     """Use credit left on the account (credit notes, then overpayments, oldest first) on its open invoices."""
     credits = session.exec(
         select(CreditNote).where(CreditNote.account_id == account_id).order_by(col(CreditNote.id))
     ).all()
     for credit in credits:
         if credit_remaining(session, credit) > ZERO:
-            apply_credit(session, credit_note=credit, at=at, tolerance=tolerance)
+            apply_credit(session, credit_note=credit, at=at, tolerance=tolerance, schedule=schedule)
     for payment in _payments_with_credit(session, account_id):
-        apply_payment_credit(session, payment=payment, at=at, tolerance=tolerance)
+        apply_payment_credit(session, payment=payment, at=at, tolerance=tolerance, schedule=schedule)
 
 
 def account_in_credit(session: Session, account_id: int) -> bool:

@@ -26,6 +26,7 @@ from agent.payments.camt import is_camt, read_camt
 from agent.payments.csv_file import read_csv
 from agent.payments.lines import ImportReport, PaymentLine, PaymentOutcome
 from agent.payments.matching import Match, match_payment
+from agent.reminders.schedule import follow_money
 from agent.settings import Settings
 
 SYNC_STATE = "payments.last_sync"
@@ -60,6 +61,7 @@ def allocate_to(
         action="payment_applied",
         at=at,
         tolerance=tolerance,
+        schedule=follow_money(session=session, at=at),
         payment=payment,
     )
     if invoices and payment.account_id is None:
@@ -69,7 +71,13 @@ def allocate_to(
         payment.status = "overpaid"  # the remainder is account credit: other open invoices, then the next one
         session.add(payment)
         session.flush()
-        apply_payment_credit(session, payment=payment, at=at, tolerance=tolerance)
+        apply_payment_credit(
+            session,
+            payment=payment,
+            at=at,
+            tolerance=tolerance,
+            schedule=follow_money(session=session, at=at),
+        )
     else:
         payment.status = "matched"
     session.add(payment)

@@ -9,6 +9,7 @@ the reason written down.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import wraps
@@ -344,3 +345,24 @@ def postpone_next_step(
         message=f"Step {upcoming.step_name} of invoice {invoice.number} moved to {until:%Y-%m-%d}: {reason}",
     )
     return True
+
+
+@dataclass(frozen=True)
+class MoneyFollower:
+    """The reminders' side of a move of money on an invoice (`agent.ledger.records.ScheduleFollower`)."""
+
+    session: Session
+    at: datetime
+
+    def change(self, *, invoice_id: int, cause: str) -> AbstractContextManager[None]:
+        return recorded_change(self.session, invoice_id=invoice_id, at=self.at, cause=cause)
+
+    def settled(self, *, invoice_id: int, reason: str) -> None:
+        cancel_pending(self.session, invoice_id=invoice_id, at=self.at, reason=reason)
+
+
+def follow_money(*, session: Session, at: datetime) -> MoneyFollower:
+    """What every caller that moves money passes to the ledger: a paid or credited invoice loses its
+    pending steps, and each allocation is written down as a change to the schedule with its cause, in the
+    transaction of the allocation."""
+    return MoneyFollower(session, at)
