@@ -170,6 +170,25 @@ class PaymentSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The finance workspace (`relance web`): where it listens and how long a sign-in lasts."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the session cookies (unset: a random key kept in <data_dir>/web-secret)",
+    )
+    session_idle_minutes: int = Field(default=60, description="Signed out after this long without a request")
+    session_max_hours: int = Field(default=12, description="Signed out this long after signing in, whatever")
+    login_attempts_per_account: int = Field(
+        default=5, description="Failed sign-ins per account in 15 minutes before it must wait"
+    )
+    login_attempts_per_address: int = Field(
+        default=20, description="Failed sign-ins per client address in 15 minutes before it must wait"
+    )
+
+
 def config_file(init_settings: PydanticBaseSettingsSource) -> Path:
     """Which relance.toml to read: RELANCE_CONFIG, else the data directory's own, else ./relance.toml.
 
@@ -198,6 +217,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     review_threshold: float = Field(
         default=0.8, description="An extraction whose weakest key field is under this goes to a person"
     )

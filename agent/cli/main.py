@@ -1,12 +1,13 @@
 """The `relance` command: only the assembly of the command groups, one module each.
 
-operate.py    demo, tick, run, ingest, serve, graph     run the product, or one turn of it
+operate.py    demo, tick, run, web, ingest, serve, graph  run the product, or one turn of it
 lists.py      inbox, invoices, accounts, tasks, schedule  what there is (every one takes --json)
 steering.py   pause, resume, skip, set-plan, history    finance steers the schedule
 documents.py  documents [show | confirm | reject]       finance checks a doubtful document
 payments.py   payments [import | record | allocate | list]
 extract.py    extract                                   read files, print what was understood
 admin.py      db upgrade, config show, plans check
+users.py      users [add | list | set-role | remove]       who may sign in to the workspace
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from agent.cli import admin, lists, operate, steering
 from agent.cli.documents import documents_app
 from agent.cli.extract import extract
 from agent.cli.payments import payments_app
+from agent.cli.users import users_app
 
 app = typer.Typer(help="relance: the collections agent.", no_args_is_help=True, add_completion=False)
 
@@ -44,3 +46,4 @@ app.add_typer(documents_app, name="documents")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(payments_app, name="payments")
 app.add_typer(admin.plans_app, name="plans")
+app.add_typer(users_app, name="users")

@@ -10,6 +10,7 @@ from agent.models.ledger import Allocation, CreditNote, Invoice, Payment, Paymen
 from agent.models.message import InboundMessage, OutboundMessage
 from agent.models.reminder import Reminder
 from agent.models.task import Task
+from agent.models.user import User, WebSession
 
 __all__ = [
     "Account",
@@ -27,4 +28,6 @@ __all__ = [
     "Reminder",
     "SyncState",
     "Task",
+    "User",
+    "WebSession",
 ]
