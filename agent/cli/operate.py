@@ -54,7 +54,9 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
             "tasks": views.tasks(session, include_closed=True),
             "reminders": views.reminders(session),
             "timeline": views.timeline(session),
-            "workspace": _demo_admin(session, runtime, f"{command} web --data-dir {result.data_dir} --now {stop}"),
+            "workspace": _demo_admin(
+                session, runtime, f"{command} web --data-dir {result.data_dir} --now {stop}"
+            ),
         }
     if as_json:
         emit(report)
@@ -72,9 +74,10 @@ def demo(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     workspace = report["workspace"]
     console.print("Open the finance workspace on the demo's book:")
     console.print(f"  {workspace['command']}", soft_wrap=True)
+    web = runtime.settings.web
     console.print(
-        f"  then http://{runtime.settings.web.host}:{runtime.settings.web.port}/ and sign in as {workspace['email']} with the password "
-        f"{workspace['password']}",
+        f"  then http://{web.host}:{web.port}/ and sign in as {workspace['email']} "
+        f"with the password {workspace['password']}",
         soft_wrap=True,
     )
     console.print("Or look around on the command line, for instance:")
@@ -124,7 +127,9 @@ def tick(data_dir: DataDir = None, now: NowOption = None, as_json: JsonFlag = Fa
 def run(
     data_dir: DataDir = None,
     interval: Annotated[int, typer.Option(help="Seconds between ticks")] = 60,
-    web: Annotated[bool, typer.Option("--web", help="Serve the finance workspace too (web.host:web.port)")] = False,
+    web: Annotated[
+        bool, typer.Option("--web", help="Serve the finance workspace too (web.host:web.port)")
+    ] = False,
 ) -> None:
     """The service loop: tick every INTERVAL seconds until SIGTERM or Ctrl-C."""
     from agent.flow.loop import AlreadyRunning, run_service
@@ -157,7 +162,11 @@ def _start_workspace_thread(settings: Settings) -> uvicorn.Server:
 
     runtime = Runtime.open(settings, SystemClock())
     config = uvicorn.Config(
-        create_app(runtime), host=settings.web.host, port=settings.web.port, log_level="warning", proxy_headers=True
+        create_app(runtime),
+        host=settings.web.host,
+        port=settings.web.port,
+        log_level="warning",
+        proxy_headers=True,
     )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, name="relance-web", daemon=True).start()

@@ -1,145 +1,77 @@
-"""The HTTP edge: `POST /api/payments` for an accounting tool to push the payments it knows.
+"""The HTTP edge: `create_app(runtime)` assembles the finance workspace and the API.
 
-Starlette (the toolkit under FastAPI) and uvicorn: one small, well-kept stack for this endpoint and
-the review pages to come. The endpoint is closed unless `payments.api_token` is set, and then takes
-`Authorization: Bearer <token>`. A request is a batch:
+FastAPI on Starlette, served by uvicorn (`relance web`): the pages are server-rendered Jinja2
+(`templates/web/`), every action a form POST, so every page works without JavaScript; the few lines of
+script in `static/relance.js` only open an e-mail preview in place. The API (`/api/...`) is described by
+the OpenAPI schema at `/api/openapi.json`; the pages are not in it. FastAPI's documentation pages
+(Swagger UI, ReDoc) are off: they load their scripts from a CDN.
 
-    {"payments": [{"id": "TX-1", "date": "2026-12-09", "amount": "1440.00", "currency": "EUR",
-                   "reference": "FA-2026-118", "payer": "Acme", "payer_account": "FR76...",
-                   "invoices": ["FA-2026-118"]}]}
-
-`id` is the tool's own payment id: sending the same payment again is harmless (reported as a
-duplicate). The answer says what happened to each payment. Amounts are decimal strings (or JSON
-numbers) with at most two decimals.
+Pages: `agent.web.pages` (one module per subject). Security (headers, cookies, CSRF):
+`agent.web.security`; who is signed in: `agent.web.auth`; languages and formats: `agent.web.i18n`.
 """
 
 from __future__ import annotations
 
-import hmac
-import logging
-import threading
-from datetime import date
-from decimal import Decimal
-from typing import Annotated
+from pathlib import Path
+from urllib.parse import quote
 
-from pydantic import BaseModel, Field, ValidationError
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import FastAPI, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
 
-from agent.db import session_scope
-from agent.payments import ImportReport, PaymentLine, import_lines
 from agent.runtime import Runtime
+from agent.web.api import api_router
+from agent.web.auth import LoginThrottle
+from agent.web.pages import invoices, login, schedule
+from agent.web.pages.common import Forbidden, LoginRequired, render, viewer_of
+from agent.web.security import CookieSigner, CsrfRefused, SecurityHeaders, secret_key
 
-log = logging.getLogger(__name__)
-
-MAX_BODY = 2_000_000  # bytes; a day of payments of a large customer base fits many times
-
-
-class PaymentIn(BaseModel):
-    id: Annotated[str, Field(min_length=1, max_length=190)]
-    date: date
-    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    reference: str = ""
-    payer: str | None = None
-    payer_account: str | None = None
-    invoices: list[str] = Field(default_factory=list)
-
-    def line(self) -> PaymentLine:
-        return PaymentLine(
-            external_id=f"api:{self.id}",
-            received_on=self.date,
-            amount=self.amount,
-            currency=self.currency,
-            reference=self.reference,
-            payer=self.payer,
-            payer_account=(self.payer_account or "").replace(" ", "").upper() or None,
-            invoice_numbers=tuple(self.invoices),
-        )
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PAGES = (login, schedule, invoices)
 
 
-class PaymentBatch(BaseModel):
-    payments: Annotated[list[PaymentIn], Field(min_length=1, max_length=5000)]
-
-
-def _refusal(request: Request, runtime: Runtime) -> JSONResponse | None:
-    token = runtime.settings.payments.api_token
-    if token is None:
-        return JSONResponse(
-            {"error": "the payments API is disabled: set payments.api_token to enable it"}, status_code=503
-        )
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.encode(), token.get_secret_value().encode()
-    ):
-        return JSONResponse(
-            {"error": "missing or wrong API token"},
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="relance"'},
-        )
-    return None
-
-
-def create_app(runtime: Runtime) -> Starlette:
-    # One import at a time: each is one transaction, and the task e-mails share one sender.
-    import_lock = threading.Lock()
-
-    def import_batch(batch: PaymentBatch) -> ImportReport:
-        with import_lock, session_scope(runtime.engine) as session:
-            return import_lines(
-                session,
-                [payment.line() for payment in batch.payments],
-                source="api",
-                at=runtime.clock.now(),
-                settings=runtime.settings,
-                sender=runtime.sender,
-            )
-
-    async def post_payments(request: Request) -> JSONResponse:
-        refused = _refusal(request, runtime)
-        if refused is not None:
-            return refused
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": f"request larger than {MAX_BODY} bytes"}, status_code=413)
-        try:
-            batch = PaymentBatch.model_validate_json(body)
-        except ValidationError as error:
-            problems = [
-                {"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-                for e in error.errors(include_url=False)
-            ]
-            return JSONResponse({"error": "invalid payments", "problems": problems}, status_code=422)
-        report = await run_in_threadpool(import_batch, batch)
-        log.info("api payments: %s", report.summary())
-        return JSONResponse(
-            {
-                "imported": report.imported,
-                "duplicates": report.duplicates,
-                "matched": report.matched,
-                "unmatched": report.unmatched,
-                "paid_invoices": report.paid_invoices,
-                "payments": [
-                    {
-                        "id": outcome.external_id.removeprefix("api:"),
-                        "status": outcome.status,
-                        "invoices": outcome.invoices,
-                        "reason": outcome.reason,
-                    }
-                    for outcome in report.payments
-                ],
-            }
-        )
-
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    return Starlette(
-        routes=[
-            Route("/api/payments", post_payments, methods=["POST"]),
-            Route("/api/health", health, methods=["GET"]),
-        ]
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="relance",
+        summary="The collections agent's HTTP API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
+    app.state.runtime = runtime
+    app.state.signer = CookieSigner(secret_key(runtime.settings))
+    web = runtime.settings.web
+    app.state.throttle = LoginThrottle(
+        per_account=web.login_attempts_per_account, per_address=web.login_attempts_per_address
+    )
+    app.include_router(api_router(runtime))
+    for page in PAGES:
+        app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _error: LoginRequired) -> Response:
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = (
+            f"/login?next={quote(wanted, safe='/')}"
+            if request.method == "GET" and wanted != "/"
+            else "/login"
+        )
+        if request.query_params.get("fragment") == "1":  # the inline preview: the script reloads the page
+            return Response(status_code=401)
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _error: Forbidden) -> Response:
+        message = viewer_of(request).gettext("Your role does not allow this. Ask an administrator.")
+        return render(request, "error.html", status_code=403, message=message)
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _error: CsrfRefused) -> Response:
+        message = viewer_of(request).gettext(
+            "This form has expired or did not come from this site. Reload the page and try again."
+        )
+        return render(request, "error.html", status_code=403, message=message)
+
+    return app

@@ -1,0 +1,151 @@
+"""`POST /api/payments`: an accounting tool pushes the payments it knows.
+
+A FastAPI router (`api_router(runtime)`), mounted by `agent.web.app`. The body is read and checked here
+rather than by FastAPI's own validation, so a refusal keeps its documented shape (`error`, `problems`).
+The endpoint is closed unless `payments.api_token` is set, and then takes
+`Authorization: Bearer <token>`. A request is a batch:
+
+    {"payments": [{"id": "TX-1", "date": "2026-12-09", "amount": "1440.00", "currency": "EUR",
+                   "reference": "FA-2026-118", "payer": "Acme", "payer_account": "FR76...",
+                   "invoices": ["FA-2026-118"]}]}
+
+`id` is the tool's own payment id: sending the same payment again is harmless (reported as a
+duplicate). The answer says what happened to each payment. Amounts are decimal strings (or JSON
+numbers) with at most two decimals.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from agent.db import session_scope
+from agent.payments import ImportReport, PaymentLine, import_lines
+from agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 2_000_000  # bytes; a day of payments of a large customer base fits many times
+
+
+class PaymentIn(BaseModel):
+    id: Annotated[str, Field(min_length=1, max_length=190)]
+    date: date
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    reference: str = ""
+    payer: str | None = None
+    payer_account: str | None = None
+    invoices: list[str] = Field(default_factory=list)
+
+    def line(self) -> PaymentLine:
+        return PaymentLine(
+            external_id=f"api:{self.id}",
+            received_on=self.date,
+            amount=self.amount,
+            currency=self.currency,
+            reference=self.reference,
+            payer=self.payer,
+            payer_account=(self.payer_account or "").replace(" ", "").upper() or None,
+            invoice_numbers=tuple(self.invoices),
+        )
+
+
+class PaymentBatch(BaseModel):
+    payments: Annotated[list[PaymentIn], Field(min_length=1, max_length=5000)]
+
+
+def _refusal(request: Request, runtime: Runtime) -> JSONResponse | None:
+    token = runtime.settings.payments.api_token
+    if token is None:
+        return JSONResponse(
+            {"error": "the payments API is disabled: set payments.api_token to enable it"}, status_code=503
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.encode(), token.get_secret_value().encode()
+    ):
+        return JSONResponse(
+            {"error": "missing or wrong API token"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="relance"'},
+        )
+    return None
+
+
+def api_router(runtime: Runtime) -> APIRouter:
+    # One import at a time: each is one transaction, and the task e-mails share one sender.
+    import_lock = threading.Lock()
+
+    def import_batch(batch: PaymentBatch) -> ImportReport:
+        with import_lock, session_scope(runtime.engine) as session:
+            return import_lines(
+                session,
+                [payment.line() for payment in batch.payments],
+                source="api",
+                at=runtime.clock.now(),
+                settings=runtime.settings,
+                sender=runtime.sender,
+            )
+
+    async def post_payments(request: Request) -> JSONResponse:
+        refused = _refusal(request, runtime)
+        if refused is not None:
+            return refused
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": f"request larger than {MAX_BODY} bytes"}, status_code=413)
+        try:
+            batch = PaymentBatch.model_validate_json(body)
+        except ValidationError as error:
+            problems = [
+                {"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                for e in error.errors(include_url=False)
+            ]
+            return JSONResponse({"error": "invalid payments", "problems": problems}, status_code=422)
+        report = await run_in_threadpool(import_batch, batch)
+        log.info("api payments: %s", report.summary())
+        return JSONResponse(
+            {
+                "imported": report.imported,
+                "duplicates": report.duplicates,
+                "matched": report.matched,
+                "unmatched": report.unmatched,
+                "paid_invoices": report.paid_invoices,
+                "payments": [
+                    {
+                        "id": outcome.external_id.removeprefix("api:"),
+                        "status": outcome.status,
+                        "invoices": outcome.invoices,
+                        "reason": outcome.reason,
+                    }
+                    for outcome in report.payments
+                ],
+            }
+        )
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    router = APIRouter(prefix="/api", tags=["api"])
+    router.add_api_route(
+        "/payments",
+        post_payments,
+        methods=["POST"],
+        summary="Push a batch of payments (Authorization: Bearer <payments.api_token>)",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+        },
+    )
+    router.add_api_route("/health", health, methods=["GET"], summary="The service answers")
+    return router
