@@ -189,6 +189,20 @@ class WebSettings(BaseModel):
     )
 
 
+class WorkerSettings(BaseModel):
+    """Several `relance run` processes on one PostgreSQL share the work through claims in the database."""
+
+    lease_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="A claim (a message, a batch of steps, a payment file, the mailbox reader) lapses this "
+        "long after it was taken or renewed: a worker that died loses its work to another after it",
+    )
+    name: str | None = Field(
+        default=None, description="How this worker signs its claims (default: host name and process id)"
+    )
+
+
 def config_file(init_settings: PydanticBaseSettingsSource) -> Path:
     """Which relance.toml to read: RELANCE_CONFIG, else the data directory's own, else ./relance.toml.
 
@@ -218,6 +232,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
     review_threshold: float = Field(
         default=0.8, description="An extraction whose weakest key field is under this goes to a person"
     )
