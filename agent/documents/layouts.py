@@ -186,8 +186,8 @@ def lesson_of(reading: ExtractedDocument, checked: ExtractedDocument, page: Page
         value = getattr(checked, name)
         if value is None or comparable(reading, name) == comparable(checked, name):
             continue
-        if how := teach(page, name, value):
-            places[name] = how
+        if taught := teach(page, name, value):
+            places[name] = taught
         else:
             unplaced.append(name)
     forget = tuple(name for name in reading.provenance if name not in places)

@@ -234,7 +234,7 @@ def not_a_name(line: str) -> bool:
     if _TITLE.match(text) or text.endswith(":"):
         return True
     field = _FIELD_LABEL.match(text)
-    return bool(field) and not re.search(r"[^\W\d_]{3}", text[field.end() :])
+    return field is not None and not re.search(r"[^\W\d_]{3}", text[field.end() :])
 
 
 ADDRESS_SHAPE = re.compile(

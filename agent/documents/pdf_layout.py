@@ -82,7 +82,7 @@ def page_fonts(page: PageObject, cache: FontCache | None = None) -> dict[str, Fo
 
 def page_text(page: PageObject, font_cache: FontCache | None = None) -> str:
     """The page's layout text, as pypdf's layout mode prints it."""
-    state, blocks = TextState(), []
+    state, blocks = TextState(), list[Block]()
     fonts = page_fonts(page, font_cache)
     ops = iter(operations(page_content(page)))
     for operands, op in ops:

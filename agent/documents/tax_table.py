@@ -21,6 +21,7 @@ from agent.documents.prefilter import candidate_lines
 from agent.documents.schema import VatRate
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0")
 HIGHEST_RATE = Decimal(30)  # no country's VAT rate is above 27 %
 MAX_CHOICES = 4096  # combinations of rows tried against the totals
 READ = 0.9  # rows that add up to the totals
@@ -100,7 +101,7 @@ def _rows_adding_up(rows: list[RateRow], net: Decimal, tax: Decimal) -> list[Rat
         if not chosen:
             continue
         tolerance = CENT * len(chosen)
-        taxable, taxes = sum(r.taxable for r in chosen), sum(r.tax for r in chosen)
+        taxable, taxes = sum((r.taxable for r in chosen), ZERO), sum((r.tax for r in chosen), ZERO)
         if abs(abs(taxable) - net) <= tolerance and abs(abs(taxes) - tax) <= tolerance:
             return sorted(chosen, key=lambda r: r.line)
     return []

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from stdnum import get_cc_module
+
+if TYPE_CHECKING:  # a Protocol stdnum defines only for type checkers
+    from stdnum.util import NumberValidationModule
 
 GREECE_PREFIX = {"EL": "GR"}  # Greek VAT ids start with EL, the country code is GR
 
 
 @cache
-def _module(country: str) -> ModuleType | None:
+def _module(country: str) -> NumberValidationModule | None:
     try:
         return get_cc_module(GREECE_PREFIX.get(country, country).lower(), "vat")
     except (ImportError, ValueError):

@@ -49,7 +49,7 @@ class Recorded:
 
 
 def allocated_to_invoice(session: Session, invoice_id: int) -> Decimal:
-    amounts = session.exec(select(Allocation.amount).where(Allocation.invoice_id == invoice_id)).all()
+    amounts = session.exec(select(col(Allocation.amount)).where(Allocation.invoice_id == invoice_id)).all()
     return sum(amounts, ZERO)
 
 
@@ -58,7 +58,9 @@ def open_balance(session: Session, invoice: Invoice) -> Decimal:
 
 
 def credit_remaining(session: Session, credit_note: CreditNote) -> Decimal:
-    amounts = session.exec(select(Allocation.amount).where(Allocation.credit_note_id == credit_note.id)).all()
+    amounts = session.exec(
+        select(col(Allocation.amount)).where(Allocation.credit_note_id == credit_note.id)
+    ).all()
     return credit_note.total_gross - sum(amounts, ZERO)
 
 
@@ -323,7 +325,7 @@ def apply_credit(
 
 
 def payment_remaining(session: Session, payment: Payment) -> Decimal:
-    used = session.exec(select(Allocation.amount).where(Allocation.payment_id == payment.id)).all()
+    used = session.exec(select(col(Allocation.amount)).where(Allocation.payment_id == payment.id)).all()
     return payment.amount - sum(used, ZERO)
 
 

@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 
 from imapclient import IMAPClient
@@ -35,6 +36,11 @@ def ensure_folder(client: IMAPClient, folder: str) -> None:
     except IMAPClient.Error:
         if not client.folder_exists(folder):
             raise
+
+
+def _fetch_bodies(client: IMAPClient, *, uids: list[int]) -> dict[int, dict[bytes, Any]]:
+    fetched: dict[int, dict[bytes, Any]] = client.fetch(uids, [b"BODY.PEEK[]"])
+    return fetched
 
 
 def _refresh_and_list(client: IMAPClient) -> list[int]:
@@ -109,7 +115,7 @@ class ImapInbox:
         uids: list[int] = self._with_reconnect(_refresh_and_list)
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
-            fetched = self._with_reconnect(lambda c, batch=batch: c.fetch(batch, [b"BODY.PEEK[]"]))
+            fetched: dict[int, dict[bytes, Any]] = self._with_reconnect(partial(_fetch_bodies, uids=batch))
             for uid in batch:
                 data = fetched.get(uid, {})
                 raw = data.get(b"BODY[]")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from agent.mail.big_parts import BigBodies, cut_big_bodies
 from agent.mail.safe_text import clean_line, clean_text
@@ -231,8 +231,8 @@ def _attachments(
             try:
                 filename = part.get_filename()  # decodes RFC 2231 and RFC 2047 names
             except Exception:  # a name that cannot be decoded: the raw parameter
-                filename = part.get_param("filename", header="content-disposition") or None
-                filename = str(filename) if filename else None
+                raw_name = part.get_param("filename", header="content-disposition")
+                filename = str(raw_name) if raw_name else None
             if not filename:
                 if part.get_content_disposition() == "attachment":
                     filename = "attachment" + _guess_suffix(content_type)
@@ -249,10 +249,11 @@ def _attachments(
             if limit is not None and size > limit:
                 oversized.append((filename, size))  # not decoded: its bytes stay in the raw store only
                 continue
-            if index is not None:
-                payload = big.decode(index) if base64 else big.original(index).encode()
-            else:
-                payload = part.get_payload(decode=True)
+            payload: object = (
+                (big.decode(index) if base64 else big.original(index).encode())
+                if index is not None
+                else part.get_payload(decode=True)
+            )
             if isinstance(payload, bytes):
                 found.append(Attachment(filename=filename, content_type=content_type, data=payload))
         except Exception as error:
@@ -293,13 +294,13 @@ def _body_text(message: EmailMessage, big: BigBodies, problems: list[str]) -> tu
     try:
         if index is not None:  # a big text body, cut out before parsing: decoded from the raw bytes
             base64 = str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64"
-            data = big.decode(index) if base64 else big.original(index).encode()
-            text = data.decode(part.get_content_charset() or "utf-8", "replace")
+            raw = big.decode(index) if base64 else big.original(index).encode()
+            text = raw.decode(part.get_content_charset() or "utf-8", "replace")
         else:
             text = part.get_content()
     except Exception:  # an unknown charset or broken encoding: decoded leniently
-        payload = _safe(lambda: part.get_payload(decode=True), b"")
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        decoded = _safe(lambda: part.get_payload(decode=True), cast(object, b""))
+        text = decoded.decode("utf-8", "replace") if isinstance(decoded, bytes) else ""
     kind = "html" if part.get_content_type() == "text/html" else "plain"
     if kind == "html":
         text = re.sub(r"<(br|/p|/div)\s*/?>", "\n", str(text), flags=re.I)
