@@ -114,17 +114,26 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
                         title=f"{attachment.filename} could not be read", reasons=[document.error],
                     )  # fmt: skip
             else:
-                _extract_one(session, runtime, document, attachment, message, options, now)
+                _extract_one(
+                    document,
+                    attachment,
+                    session=session,
+                    runtime=runtime,
+                    message=message,
+                    options=options,
+                    now=now,
+                )
             session.add(document)
     note_unread(runtime, inbound_id, message)
     return ids
 
 
 def _extract_one(
-    session: Session,
-    runtime: Runtime,
     document: Document,
     attachment: Attachment,
+    *,
+    session: Session,
+    runtime: Runtime,
     message: ParsedMessage,
     options: ExtractOptions,
     now: datetime,
