@@ -26,8 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("agent.finance",),
     ("agent.customers",),
     ("agent.payments",),
+    ("agent.views",),  # read models: below the flow, so a scheduled job (the digest) can use them
     ("agent.flow",),
-    ("agent.views",),
     ("agent.web", "agent.cli", "agent.demo", "agent.__main__"),
 )  # fmt: skip
 CORE_MODULES = {"__init__", "__main__", "settings", "clock", "db", "audit", "llm", "templating", "runtime"}
