@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli import admin, lists, operate, steering
+from agent.cli import admin, book, lists, operate, steering
 from agent.cli.documents import documents_app
 from agent.cli.extract import extract
 from agent.cli.payments import payments_app
@@ -37,6 +37,7 @@ def main(config: Annotated[Path | None, typer.Option("--config", help="A relance
 # The order is the order of `relance --help`: run it, see what there is, steer it, read a file.
 app.add_typer(operate.app)
 app.add_typer(lists.app)
+app.add_typer(book.app)  # the book at a glance: aging, DSO, cash expected
 app.add_typer(steering.app)  # after `schedule`: the commands that steer it
 extract_app = typer.Typer()
 extract_app.command()(extract)
