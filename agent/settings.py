@@ -9,18 +9,22 @@ setup: a SQLite database, a Maildir inbox and a Maildir outbox inside the data d
 from __future__ import annotations
 
 import os
+import string
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,9 +45,34 @@ class CompanySettings(BaseModel):
     finance_address: str = "finance@relance.example"
     timezone: str = "Europe/Paris"
     default_language: str = "fr"
+    iban: str | None = Field(
+        default=None, description="Account customers pay into (shown in reminders, in the SEPA QR code)"
+    )
+    bic: str | None = Field(default=None, description="Its bank's BIC (optional for an IBAN in the EEA)")
 
     def all_names(self) -> list[str]:
         return [self.name, *self.legal_names]
+
+    # A wrong IBAN printed on every reminder sends customers' money nowhere: refused when settings load.
+    @field_validator("iban")
+    @classmethod
+    def _valid_iban(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return str(stdnum_iban.validate(value))
+        except ValidationError as error:
+            raise ValueError(f"company.iban {value!r} is not a valid IBAN: {error}") from error
+
+    @field_validator("bic")
+    @classmethod
+    def _valid_bic(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return str(stdnum_bic.validate(value))
+        except ValidationError as error:
+            raise ValueError(f"company.bic {value!r} is not a valid BIC: {error}") from error
 
 
 class MailboxSettings(BaseModel):
@@ -168,6 +197,21 @@ class PaymentSettings(BaseModel):
         description="name -> options; 'kind' names a built-in connector or an entry point of the "
         "'relance.payment_connectors' group (see docs/payments.md)",
     )
+    link_template: str | None = Field(
+        default=None,
+        description="Payment page for one invoice, e.g. "
+        "https://pay.example.com/{invoice_number}?amount={amount} "
+        "(fields: invoice_number, amount, currency, reference; unset: no payment link)",
+    )
+
+    @field_validator("link_template")
+    @classmethod
+    def _known_fields(cls, value: str | None) -> str | None:
+        known = {"invoice_number", "amount", "currency", "reference"}
+        for _, name, _, _ in string.Formatter().parse(value or ""):
+            if name is not None and name not in known:
+                raise ValueError(f"payments.link_template: unknown field {{{name}}} (known: {sorted(known)})")
+        return value or None
 
 
 class WebSettings(BaseModel):
@@ -187,6 +231,30 @@ class WebSettings(BaseModel):
     login_attempts_per_address: int = Field(
         default=20, description="Failed sign-ins per client address in 15 minutes before it must wait"
     )
+
+
+class StatementLinkSettings(BaseModel):
+    """Links to a customer's statement page: signed, expiring, revocable, one account each."""
+
+    url_template: str | None = Field(
+        default=None,
+        description="Public address of the statement page, with {token}, e.g. "
+        "https://relance.example.com/statement/{token} (unset: reminders carry no statement link)",
+    )
+    lifetime_days: int = Field(
+        default=60, ge=1, description="A link stops working this long after it is made"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the links (unset: the workspace's key, web.secret_key or <data_dir>/web-secret)",
+    )
+
+    @field_validator("url_template")
+    @classmethod
+    def _has_token(cls, value: str | None) -> str | None:
+        if value and "{token}" not in value:
+            raise ValueError("statement_links.url_template must contain {token}")
+        return value or None
 
 
 class WorkerSettings(BaseModel):
@@ -233,6 +301,7 @@ class Settings(BaseSettings):
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
+    statement_links: StatementLinkSettings = Field(default_factory=StatementLinkSettings)
     review_threshold: float = Field(
         default=0.8, description="An extraction whose weakest key field is under this goes to a person"
     )
