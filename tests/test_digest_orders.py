@@ -67,4 +67,4 @@ def test_several_lines_greetings_passed_over_and_the_quoted_digest_ignored() -> 
 def test_what_is_unclear_is_refused_with_its_reason(line: str, why: str) -> None:
     read = read_orders(line, KNOWN)
     assert read.orders == []
-    assert read.refused == [(line, why)]
+    assert [(r.line, r.in_english()) for r in read.refused] == [(line, why)]

@@ -1,6 +1,6 @@
 """Read finance's answer to the weekly digest: one order per line, "pause FA-2026-118", in seven languages.
 
-    read_orders(text, known_numbers)  -> Orders(orders=[Order(verb, number)], refused=[(line, why)])
+    read_orders(text, known_numbers)  -> Orders(orders=[Order(verb, number, line)], refused=[Refusal])
 
 Only three verbs, each with the words people use for it in fr, en, de, es, it, nl and pt: pause (hold the
 invoice's reminders), resume, and skip (the next step that has not gone out). An order names one invoice
@@ -49,10 +49,28 @@ class Order:
     line: str
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a line is not acted on: a key the e-mail templates word in each language, and its value."""
+
+    line: str
+    why: Literal["no_verb", "several_verbs", "several_invoices", "unknown_invoice", "no_invoice"]
+    number: str | None = None  # the number that names no invoice we know
+
+    def in_english(self) -> str:  # for the audit trail and the tests; e-mails use the templates
+        return {
+            "no_verb": "no order word (pause, resume, skip)",
+            "several_verbs": "more than one order on one line",
+            "several_invoices": "several invoices on one line: one order per line",
+            "unknown_invoice": f"no invoice known by the number {self.number}",
+            "no_invoice": "no invoice number",
+        }[self.why]
+
+
 @dataclass
 class Orders:
     orders: list[Order] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (the line, why it is not acted on)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 def read_orders(text: str, known_numbers: Collection[str]) -> Orders:
@@ -69,18 +87,14 @@ def read_orders(text: str, known_numbers: Collection[str]) -> Orders:
         if not verbs and not numbers:
             continue  # a greeting, a thank-you, a signature
         if len(verbs) != 1:
-            why = "no order word (pause, resume, skip)" if not verbs else "more than one order on one line"
-            result.refused.append((line, why))
-        elif len(numbers) != 1:
+            result.refused.append(Refusal(line, "no_verb" if not verbs else "several_verbs"))
+        elif len(numbers) > 1:
+            result.refused.append(Refusal(line, "several_invoices"))
+        elif not numbers:
             unknown = [c for c in candidates if c.casefold() not in known]
-            why = (
-                "several invoices on one line: one order per line"
-                if len(numbers) > 1
-                else f"no invoice known by the number {unknown[0]}"
-                if unknown
-                else "no invoice number"
+            result.refused.append(
+                Refusal(line, "unknown_invoice", unknown[0]) if unknown else Refusal(line, "no_invoice")
             )
-            result.refused.append((line, why))
         else:
             result.orders.append(Order(verbs[0], numbers[0], line))
     return result
