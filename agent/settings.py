@@ -271,6 +271,18 @@ class WorkerSettings(BaseModel):
     )
 
 
+class DigestSettings(BaseModel):
+    """The weekly e-mail to finance: the week to come, what waits for them, last week (docs/digest.md)."""
+
+    enabled: bool = Field(default=True, description="Send the weekly digest")
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    at: time = Field(default=time(8, 0), description="From this local time (the company's time zone)")
+    recipients: list[str] = Field(
+        default_factory=list,
+        description="Who receives it (default: company.finance_address); each may answer",
+    )
+
+
 def config_file(init_settings: PydanticBaseSettingsSource) -> Path:
     """Which relance.toml to read: RELANCE_CONFIG, else the data directory's own, else ./relance.toml.
 
@@ -302,6 +314,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     statement_links: StatementLinkSettings = Field(default_factory=StatementLinkSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     review_threshold: float = Field(
         default=0.8, description="An extraction whose weakest key field is under this goes to a person"
     )
