@@ -1,5 +1,8 @@
 """Which invoices a received payment pays, most certain first, and never a silent guess.
 
+0. The RF creditor reference that relance gave the invoice (reminders/payment_details.py), quoted in
+   the remittance text or the structured reference, with or without spaces, in any case: its check
+   digits make it certain, so it is decisive and no other rule is tried when it names a known invoice.
 1. Invoice numbers: given in structured form, or found in the remittance text (tolerant to spaces,
    dashes and prefixes such as "FACT" or "INV", several numbers in one line).
 2. The payer's account (recognised by an IBAN it paid from before, else by its normalized name) and
@@ -22,6 +25,7 @@ from agent.ledger.accounts import normalize_name
 from agent.ledger.records import open_balance, open_invoices
 from agent.models import Account, Invoice, Payment
 from agent.models.ledger import InvoiceStatus
+from agent.reminders.payment_details import invoice_ids_in
 
 GROUP_SEARCH_LIMIT = 16  # open invoices tried in sets (2**16 sums); beyond that a person decides
 MIN_NUMBER_LENGTH = 3  # shorter numbers ("12") appear by chance in any remittance text
@@ -114,23 +118,38 @@ def _sets_adding_up(balances: list[tuple[Invoice, int]], target: int) -> list[li
     return found
 
 
+def _invoices_referenced(session: Session, reference: str, numbers: tuple[str, ...]) -> list[Invoice]:
+    """Invoices whose RF creditor reference the payment quotes; a valid RF of no invoice of ours is
+    someone else's reference and names nothing."""
+    ids = invoice_ids_in(" ".join([reference, *numbers]))
+    found = [session.get(Invoice, invoice_id) for invoice_id in ids]
+    return [invoice for invoice in found if invoice is not None]
+
+
+def _named_match(session: Session, payment: Payment, named: list[Invoice], *, how: str, who: str) -> Match:
+    """The invoices a payment names (by RF reference or by number): paid when they are open, in its
+    currency and of one customer; otherwise a person decides, and is told why."""
+    open_named = [i for i in named if i.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)]
+    same_currency = [i for i in open_named if i.currency == payment.currency]
+    accounts = {i.account_id for i in same_currency}
+    if same_currency and len(accounts) == 1:
+        return Match(same_currency, f"{how} in the remittance", account=session.get(Account, accounts.pop()))
+    if not open_named:
+        return Match([], f"the invoices {who} names are already settled", candidates=named)
+    if not same_currency:
+        return Match([], f"the invoices {who} names are not in {payment.currency}", candidates=named)
+    return Match([], f"{who} names invoices of several customers", candidates=same_currency)
+
+
 def match_payment(session: Session, payment: Payment, numbers: tuple[str, ...] = ()) -> Match:
+    referenced = _invoices_referenced(session, payment.reference, numbers)
+    if referenced:
+        return _named_match(
+            session, payment, referenced, how="RF creditor reference", who="its RF creditor reference"
+        )
     named = _invoices_named(session, payment.reference, numbers)
     if named:
-        open_named = [i for i in named if i.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)]
-        same_currency = [i for i in open_named if i.currency == payment.currency]
-        accounts = {i.account_id for i in same_currency}
-        if same_currency and len(accounts) == 1:
-            return Match(
-                same_currency,
-                "invoice number in the remittance",
-                account=session.get(Account, accounts.pop()),
-            )
-        if not open_named:
-            return Match([], "the invoices it names are already settled", candidates=named)
-        if not same_currency:
-            return Match([], f"the invoices it names are not in {payment.currency}", candidates=named)
-        return Match([], "it names invoices of several customers", candidates=same_currency)
+        return _named_match(session, payment, named, how="invoice number", who="it")
 
     account = payer_account(session, payment)
     if account is None:
