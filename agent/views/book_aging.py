@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Numeric, cast, func
+from sqlalchemy import BigInteger, Numeric, case, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -248,9 +248,14 @@ def aging_of(
     rows: dict[tuple[str, int], AgingRow] = {}
     for item in items:
         key = (item.currency, item.account_id)
-        rows.setdefault(key, AgingRow(item.account_id, item.account)).add(item, today)
+        row = rows.get(key)
+        if row is None:  # not setdefault: a row is built once per customer, not once per invoice
+            row = rows[key] = AgingRow(item.account_id, item.account)
+        row.add(item, today)
     for (account_id, curr), amount in credit.items():
-        rows.setdefault((curr, account_id), AgingRow(account_id, names.get(account_id, "?"))).credit = amount
+        if (curr, account_id) not in rows:
+            rows[(curr, account_id)] = AgingRow(account_id, names.get(account_id, "?"))
+        rows[(curr, account_id)].credit = amount
     tables = []
     for curr in sorted({c for c, _ in rows}):
         mine = sorted(
@@ -307,27 +312,38 @@ def countback(
 
 
 def sales_periods(
-    *, session: Session, today: date, currency: str, periods: int = PERIODS
-) -> list[SalesPeriod]:
-    """Credit sales in 30-day periods ending today, newest first: invoices issued (gross) minus credit
-    notes issued (two statements)."""
+    *, session: Session, today: date, currencies: set[str], periods: int = PERIODS
+) -> dict[str, list[SalesPeriod]]:
+    """Credit sales per currency in 30-day periods ending today, newest first: invoices issued (gross)
+    minus credit notes issued (four statements for every currency)."""
     first = today - timedelta(days=PERIOD_DAYS * periods - 1)
     ends = [today - timedelta(days=PERIOD_DAYS * i) for i in range(periods)]
-    result = [SalesPeriod(end - timedelta(days=PERIOD_DAYS - 1), end, Figure(), ZERO, []) for end in ends]
-    invoices = select(Invoice.id, Invoice.issue_date, Invoice.total_gross).where(
-        Invoice.currency == currency, col(Invoice.issue_date) >= first, col(Invoice.issue_date) <= today
-    )
-    for invoice_id, issued, gross in session.exec(invoices.order_by(col(Invoice.id))):
-        result[(today - issued).days // PERIOD_DAYS].invoiced.add(gross, invoice_id)
-    notes = select(CreditNote.id, CreditNote.issue_date, CreditNote.total_gross).where(
-        CreditNote.currency == currency,
-        col(CreditNote.issue_date) >= first,
-        col(CreditNote.issue_date) <= today,
-    )
-    for note_id, issued, gross in session.exec(notes.order_by(col(CreditNote.id))):
-        period = result[(today - issued).days // PERIOD_DAYS]
-        period.credited += gross
-        period.credit_note_ids.append(note_id)
+    result = {
+        curr: [SalesPeriod(end - timedelta(days=PERIOD_DAYS - 1), end, Figure(), ZERO, []) for end in ends]
+        for curr in currencies
+    }
+    # The period of each row is worked out by the database (a CASE on the periods' first days, the same
+    # on both databases) and the sales summed there: Python reads only ids, never 100 000 amounts.
+    if not result:
+        return result
+    for table, is_invoice in ((Invoice, True), (CreditNote, False)):
+        issued = col(table.issue_date)
+        period = case(*((issued >= p.first_day, i) for i, p in enumerate(next(iter(result.values()))))).label(
+            "period"
+        )
+        window = (issued >= first, issued <= today, col(table.currency).in_(sorted(currencies)))
+        sums = select(table.currency, period, exact_sum(table.total_gross)).where(*window)
+        for curr, index, units in session.exec(sums.group_by(col(table.currency), period)):
+            target = result[curr][index]
+            if is_invoice:
+                target.invoiced.amount += money_of(units)
+            else:
+                target.credited += money_of(units)
+        for curr, index, row_id in session.exec(
+            select(table.currency, period, table.id).where(*window).order_by(col(table.id))
+        ):
+            target = result[curr][index]
+            (target.invoiced.invoice_ids if is_invoice else target.credit_note_ids).append(row_id)
     return result
 
 
@@ -364,15 +380,11 @@ def dso(*, session: Session, now: datetime, settings: Settings, currency: str | 
 
 def dso_from(*, session: Session, items: list[OpenItem], today: date, currency: str | None) -> list[Dso]:
     currencies = {currency} if currency else {i.currency for i in items} | _sales_currencies(session, today)
-    return [
-        dso_of(
-            [i for i in items if i.currency == curr],
-            sales_periods(session=session, today=today, currency=curr),
-            currency=curr,
-            today=today,
-        )
-        for curr in sorted(currencies)
-    ]
+    sales = sales_periods(session=session, today=today, currencies=currencies)
+    by_currency: dict[str, list[OpenItem]] = {curr: [] for curr in currencies}
+    for item in items:
+        by_currency[item.currency].append(item)
+    return [dso_of(by_currency[c], sales[c], currency=c, today=today) for c in sorted(currencies)]
 
 
 def _sales_currencies(session: Session, today: date) -> set[str]:

@@ -133,8 +133,12 @@ def reminders_sent(
     result = [
         WeekReminders(first + timedelta(weeks=i), week_name(first + timedelta(weeks=i))) for i in range(weeks)
     ]
+    # The week of each step is worked out by the database, from the instants the weeks start (a CASE):
+    # no instant is read back and converted row by row.
+    starts = [datetime.combine(w.week_start, time(0), tzinfo=ZoneInfo(zone)) for w in result]
+    week = case(*((col(Reminder.sent_at) >= start, i) for i, start in reversed(list(enumerate(starts)))))
     statement = (
-        select(Reminder.invoice_id, Reminder.message_id, Reminder.sent_at, Invoice.currency)
+        select(Reminder.invoice_id, Reminder.message_id, week, Invoice.currency)
         .join(Invoice, col(Invoice.id) == col(Reminder.invoice_id))
         .where(
             Reminder.state == ReminderState.SENT, col(Reminder.sent_at) >= since, col(Reminder.sent_at) <= now
@@ -144,12 +148,11 @@ def reminders_sent(
     if currency:
         statement = statement.where(Invoice.currency == currency)
     emails: list[set[str]] = [set() for _ in result]
-    for invoice_id, message_id, sent_at, curr in session.exec(statement):
-        index = (sent_at.astimezone(ZoneInfo(zone)).date() - first).days // 7
-        week = result[index]
-        week.steps += 1
-        week.invoice_ids.append(invoice_id)
-        week.steps_by_currency[curr] = week.steps_by_currency.get(curr, 0) + 1
+    for invoice_id, message_id, index, curr in session.exec(statement):
+        found = result[index]
+        found.steps += 1
+        found.invoice_ids.append(invoice_id)
+        found.steps_by_currency[curr] = found.steps_by_currency.get(curr, 0) + 1
         emails[index].add(message_id or f"step-of-invoice-{invoice_id}")
     for week, ids in zip(result, emails, strict=True):
         week.emails = len(ids)
@@ -190,13 +193,12 @@ def payments_received(
     result: dict[str, list[WeekPayments]] = {}
     where: dict[int, WeekPayments] = {}
     for payment_id, curr, received_on, amount in session.exec(payments.order_by(col(Payment.id))):
-        weeks_of = result.setdefault(
-            curr,
-            [
+        weeks_of = result.get(curr)
+        if weeks_of is None:  # built once per currency, not once per payment
+            weeks_of = result[curr] = [
                 WeekPayments(first + timedelta(weeks=i), week_name(first + timedelta(weeks=i)))
                 for i in range(weeks)
-            ],
-        )
+            ]
         week = weeks_of[(received_on - first).days // 7]
         week.received += amount
         week.payment_ids.append(payment_id)
