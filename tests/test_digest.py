@@ -69,9 +69,10 @@ def test_the_week_to_come_and_what_waits_for_finance(runtime: Runtime) -> None:
     assert per_day[date(2026, 11, 4)] == 1
     assert per_day[date(2026, 11, 5)] == 1
     assert digest.steps_coming == 4
-    assert [(s.number, s.step, s.balance) for s in digest.largest][:2] == [
+    # Each invoice once, largest balance first, with its next step of the week.
+    assert [(s.number, s.step, s.balance) for s in digest.largest] == [
         ("F-2", "second_reminder", Decimal("5000.00")),
-        ("F-2", "final_notice", Decimal("5000.00")),
+        ("F-1", "courtesy", Decimal("1200.00")),
     ]
     assert [(s.number, s.step, s.day) for s in digest.final_notices] == [
         ("F-2", "final_notice", date(2026, 11, 4))

@@ -73,6 +73,11 @@ class Orders:
     refused: list[Refusal] = field(default_factory=list)
 
 
+def candidate_numbers(text: str) -> set[str]:
+    """Every word of the reply's own part that could be an invoice number: what to look up."""
+    return {token for line in strip_quoted(text).splitlines() for token in _tokens(line)}
+
+
 def read_orders(text: str, known_numbers: Collection[str]) -> Orders:
     """The orders in finance's own words (quoted digest removed), each checked against known invoices."""
     known = {number.casefold(): number for number in known_numbers}

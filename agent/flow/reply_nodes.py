@@ -18,6 +18,7 @@ from agent.finance.contact_change import answer_confirmation
 from agent.finance.document_review import answer_review
 from agent.finance.task_replies import answer_task as act_on_task_reply
 from agent.finance.tasks import TaskReply, find_task_for_reply, refuse_reply
+from agent.flow.digest import answer_digest
 from agent.flow.intake import load_message
 from agent.llm import LlmContact, ask, load_prompt
 from agent.mail.quoting import strip_quoted
@@ -53,6 +54,9 @@ def answer_task(runtime: Runtime, inbound_id: int) -> str:
         task = find_task_for_reply(session, message)
         assert task is not None
         reply = TaskReply(task=task, message=message, inbound_key=inbound.content_hash[:12], at=now)
+        if task.kind == TaskKind.DIGEST:  # finance's orders in reply to the weekly digest
+            why = refuse_reply(session, task=task, message=message, at=now)
+            return "rejected" if why else answer_digest(reply, session=session, runtime=runtime)
         document = session.get(Document, task.document_id) if task.document_id else None
         if task.kind == TaskKind.REVIEW and document is not None and document.status == DocumentStatus.REVIEW:
             return answer_review(

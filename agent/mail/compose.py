@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -46,7 +47,7 @@ def compose(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = subject
+    _put_subject(message, subject)
     _put(message, "Date", format_datetime(sent_at))
     _put(message, "Message-ID", message_id)
     if reply_to:
@@ -66,6 +67,17 @@ def compose(
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
     return message
+
+
+def _put_subject(message: EmailMessage, subject: str) -> None:
+    """The subject on one logical line. A non-ASCII subject is written as RFC 2047 encoded words that
+    follow each other: Python's own folding puts the fold before an encoded word after a space, which
+    a reader unfolds into two spaces ("relances  prévues")."""
+    subject = " ".join(subject.split())  # no line break can reach a header
+    if subject.isascii():
+        _put(message, "Subject", subject)
+    else:
+        message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(maxlinelen=76))
 
 
 def _put(message: EmailMessage, name: str, value: str) -> None:

@@ -58,6 +58,7 @@ class Waiting:
 @dataclass
 class Digest:
     as_of: datetime
+    today: date  # as_of's date in the company's time zone
     timezone: str
     week: str  # the ISO week the digest is about, e.g. 2026-W50: one digest per week
     coming_per_day: list[tuple[date, int]]
@@ -97,12 +98,13 @@ def weekly_digest(*, session: Session, settings: Settings, now: datetime) -> Dig
     }
     return Digest(
         as_of=now,
+        today=today,
         timezone=zone,
         week=iso_week(today),
         coming_per_day=[
             (today + timedelta(days=n), per_day.get(today + timedelta(days=n), 0)) for n in range(7)
         ],
-        largest=sorted(coming, key=lambda s: (-s.balance, s.day, s.number))[:LARGEST],
+        largest=largest_invoices(coming),
         final_notices=[step for step in coming if step.final],
         waiting=waiting[:LISTED],
         waiting_more=max(0, len(waiting) - LISTED),
@@ -113,6 +115,14 @@ def weekly_digest(*, session: Session, settings: Settings, now: datetime) -> Dig
         promises_broken=sum(p.broken.count for p in figures.promises),
         dso_days={d.currency: d.countback_days for d in figures.dso},
     )
+
+
+def largest_invoices(coming: list[ComingStep]) -> list[ComingStep]:
+    """The invoices with the largest balances among next week's steps, each once (its first step)."""
+    first_step: dict[int, ComingStep] = {}
+    for step in coming:  # in send order: the first seen is the invoice's next step
+        first_step.setdefault(step.invoice_id, step)
+    return sorted(first_step.values(), key=lambda s: (-s.balance, s.day, s.number))[:LARGEST]
 
 
 def coming_steps(*, session: Session, now: datetime, timezone: str) -> list[ComingStep]:
