@@ -27,6 +27,7 @@ from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
+from agent.reminders.legal import EU_COUNTRIES
 from agent.settings import CompanySettings
 
 RF_BODY_DIGITS = 10  # invoice ids up to 9 999 999 999; a fixed width is what makes the reference findable
@@ -35,12 +36,6 @@ EPC_MAX_AMOUNT = Decimal("999999999.99")
 EPC_MAX_NAME = 70
 QR_SCALE = 4  # 4 px per module: a version 6-8 code is about 200 px wide with its quiet zone
 
-# fmt: off
-EU_COUNTRIES = frozenset({
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
-    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-})
-# fmt: on
 EEA_COUNTRIES = EU_COUNTRIES | {"IS", "LI", "NO"}
 # IBAN country codes of the SEPA scheme (EPC409-09, list of countries in the SEPA schemes' geographical
 # scope): the EEA, then Andorra, Switzerland, the United Kingdom, Gibraltar, Monaco, San Marino, the
