@@ -72,7 +72,7 @@ def find_user(session: Session, email: str) -> User:
 
 def end_sessions(session: Session, user_id: int) -> int:
     """Sign a user out everywhere (after a role change or a removal)."""
-    result = session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))  # type: ignore[call-overload]
+    result = session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
     return int(result.rowcount or 0)
 
 
@@ -99,7 +99,7 @@ def open_session(session: Session, *, user: User, at: datetime, replacing: str |
     """A new session for the user; the one the browser had before (if any) is deleted. Returns the token
     for the cookie (the table keeps only its hash)."""
     if replacing:
-        session.exec(delete(WebSession).where(col(WebSession.id) == token_id(replacing)))  # type: ignore[call-overload]
+        session.exec(delete(WebSession).where(col(WebSession.id) == token_id(replacing)))
     token = secrets.token_urlsafe(32)
     session.add(
         WebSession(
@@ -116,8 +116,19 @@ def open_session(session: Session, *, user: User, at: datetime, replacing: str |
 
 
 @dataclass(frozen=True)
+class Person:
+    """Who is signed in, as plain values: a page may still be drawn after its transaction rolled back."""
+
+    id: int
+    email: str
+    role: str
+    language: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
 class SignedIn:
-    user: User
+    user: Person
     csrf_token: str
     session_id: str
 
@@ -137,11 +148,12 @@ def current(session: Session, *, token: str, at: datetime, settings: WebSettings
     if at - row.last_seen_at > timedelta(minutes=1):  # one write a minute at most, not one per request
         row.last_seen_at = at
         session.add(row)
-    return SignedIn(user=user, csrf_token=row.csrf_token, session_id=row.id)
+    person = Person(user.id or 0, user.email, user.role, user.language, user.timezone)
+    return SignedIn(user=person, csrf_token=row.csrf_token, session_id=row.id)
 
 
 def close_session(session: Session, token: str) -> None:
-    session.exec(delete(WebSession).where(col(WebSession.id) == token_id(token)))  # type: ignore[call-overload]
+    session.exec(delete(WebSession).where(col(WebSession.id) == token_id(token)))
 
 
 class LoginThrottle:

@@ -51,6 +51,7 @@ def signed_in(request: Request, session: Session = Depends(db)) -> auth.SignedIn
     if token:
         found = auth.current(session, token=token, at=runtime.clock.now(), settings=runtime.settings.web)
     if found is None:
+        session.commit()  # an expired session's row is deleted before the browser is sent to sign in
         raise LoginRequired()
     request.state.signed_in = found
     return found

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from agent import audit
+from agent.models.user import User
 from agent.web import auth
 from agent.web.i18n import LANGUAGES
 from agent.web.pages.common import db, render, runtime_of, safe_next, viewer_form, viewer_of
@@ -103,8 +104,9 @@ def set_language(
     user: auth.SignedIn = Depends(viewer_form),
     session: Session = Depends(db),
 ) -> Response:
-    if language in LANGUAGES:
-        user.user.language = language
-        session.add(user.user)
+    stored = session.get(User, user.user.id)
+    if language in LANGUAGES and stored is not None:
+        stored.language = language
+        session.add(stored)
         session.commit()
     return RedirectResponse(safe_next(next), status_code=303)
