@@ -7,6 +7,9 @@ changes.py     what a change did to an invoice's schedule, written down for revi
 steering.py    what finance does to the schedule: pause, resume, skip, change a plan
 steps.py       one step: what it needs, whether it may go now, its e-mail
 sendtime.py    when a reminder may reach a customer: time zone, business days, send window
-legal.py       late-payment law a final notice states, by the supplier's country
+legal.py       late-payment law: what a final notice states, and each country's statute
+late_claim.py  the statutory claim of one invoice as of a date: interest per period and the flat sum
+rates/         the dated reference-rate tables (ECB, Bundesbank, Bank of England) and finance's updates
+payment_details.py  IBAN/BIC, the invoice's RF reference, the EPC QR code, the payment link
 dispatch.py    send due steps at most once, and never after payment
 """
