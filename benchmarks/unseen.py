@@ -29,6 +29,8 @@ from agent.documents.verdict import doubts
 from benchmarks.corpus import TEXT_FIELDS, address_found, address_parts, same, truth_value
 from benchmarks.layouts import generate
 from benchmarks.layouts.templates import TEMPLATES
+from benchmarks.public_pdfs.cases import public_cases
+from benchmarks.public_pdfs.fetch import DEFAULT as DEFAULT_PUBLIC
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 THRESHOLD = 0.8
@@ -193,6 +195,12 @@ def invoice2data_cases(corpus: Path) -> Iterator[Case]:
         yield Case(path.stem, path.read_bytes(), expected, own)
 
 
+def public(folder: Path, half: str) -> Iterator[Case]:
+    """The public PDFs of `benchmarks/public_pdfs` (fetched first by its fetch.py), one half of them."""
+    for name, pdf, expected, own, address in public_cases(folder, half):
+        yield Case(name, pdf, expected, own, address)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -202,17 +210,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reword", type=int, default=0, help="shift the templates' wording seeds")
     parser.add_argument("--misses", help="list the documents that miss this field (or 'accepted_wrong')")
-    parser.add_argument("--only", choices=["generated", "corpus", "invoice2data"])
+    parser.add_argument("--public", type=Path, default=DEFAULT_PUBLIC, help="the folder fetch.py filled")
+    parser.add_argument(
+        "--only", choices=["generated", "corpus", "invoice2data", "public-dev", "public-held"]
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sets = {
         "generated": lambda: generated_cases(args.per_template, args.seed, args.reword),
         "corpus": lambda: corpus_cases(args.corpus),
         "invoice2data": lambda: invoice2data_cases(args.corpus),
+        "public-dev": lambda: public(args.public, "dev"),
+        "public-held": lambda: public(args.public, "held"),
     }
     results = {}
     for name, cases in sets.items():
-        if args.only and name != args.only:
+        if (args.only and name != args.only) or (name.startswith("public") and not args.public.exists()):
             continue
         tally = measure(cases())
         results[name] = tally.summary()

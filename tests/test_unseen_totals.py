@@ -74,10 +74,12 @@ def test_rupees_before_a_figure() -> None:
     assert find_currency("Mrs Smith, 12 Hrs 30 support") is None  # letters inside words are no symbol
 
 
-def test_a_bare_total_is_sure_only_when_net_and_tax_confirm_it() -> None:
+def test_a_total_is_sure_only_when_net_and_tax_confirm_it() -> None:
+    """A bare "Total", and since the held-out public set showed labelled totals wrong too (a subtotal,
+    a VAT row), any total: one label is one signal, the arithmetic is the second."""
     alone = extract_from_text("INVOICE\nTotal      1,234.00\n")
     confirmed = extract_from_text("INVOICE\nNet amount   1,000.00\nVAT  234.00\nTotal      1,234.00\n")
     labelled = extract_from_text("INVOICE\nInvoice total      1,234.00\n")
     assert alone.total_gross == confirmed.total_gross == labelled.total_gross == Decimal("1234.00")
     assert alone.confidence["amount_due"] < 0.8 <= confirmed.confidence["amount_due"]
-    assert labelled.confidence["amount_due"] >= 0.8
+    assert labelled.confidence["amount_due"] < 0.8

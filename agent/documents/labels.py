@@ -50,12 +50,26 @@ ISSUE_DATE = (
 ISSUE_DATE_WEAK = r"datum|date|fecha|data"
 DUE_DATE = (
     r"date d['’]?[ée]ch[ée]ance|[ée]ch[ée]ance|[àa] payer avant le|payable (?:avant|le|by|until)|due date"
-    r"|payment due|due by|due on|f[äa]llig(?:keitsdatum|keit)?(?: am)?|zahlbar bis|zahlungsziel"
+    r"|payment due|due by|due on|f[äa]llig(?:keitsdatum|keitstag|keit)?(?: am)?|zahlbar bis|zahlungsziel"
     r"|fecha de vencimiento|vencimiento|(?:data\s*(?:di\s*)?)?scadenza|vervaldatum|uiterste betaaldatum|due"
     r"|data de vencimento|vencimento|date limite de (?:paiement|r[èe]glement)|payment deadline|zahlungsfrist"
     r"|fecha l[íi]mite de pago|data limite (?:di|de) pagamento"
 )
+# A total's kind said in parentheses after its word: "Total (gross)", "Gesamtbetrag (Netto)", "Rechnungssumme
+# Brutto (inkl. USt.)". Tried first: the bare word alone would stop at the parenthesis, which is no filler.
+_TOTAL_WORD = (
+    r"(?:total|gesamtbetrag|gesamtsumme|rechnungssumme|rechnungsbetrag|summe|totale|totaal|importe|montant)"
+)
+_GROSS_KIND = (
+    r"\((?:gross|brutto|incl\.?[^)]{0,20}|inkl\.?[^)]{0,20}|including[^)]{0,20}|ttc|iva\s*incl[^)]{0,12}"
+    r"|con\s*iva|com\s*iva|tax\s*incl[^)]{0,12})\)"
+)
+_NET_KIND = (
+    r"\((?:net|netto|excl\.?[^)]{0,20}|exkl\.?[^)]{0,20}|excluding[^)]{0,20}|ohne[^)]{0,20}|ht|hors\s*taxes?"
+    r"|sin\s*iva|senza\s*iva|sem\s*iva|before\s*tax)\)"
+)
 TOTAL_GROSS = (
+    rf"{_TOTAL_WORD}(?: ?(?:brutto|gross|ttc))? ?{_GROSS_KIND}|rechnungssumme\s*brutto|"
     r"total\s*ttc|montant\s*(?:eur\s*)?ttc|net\s*ttc|total\s*(?:amount|incl\.?\s*(?:vat|tax)|invoice|g[ée]n[ée]ral)"
     r"|invoice\s*(?:total|amount)|grand\s*total|gesamtbetrag\s*brutto|brutto(?:summe|betrag)|rechnungsbetrag"
     r"|rechnungssumme(?:\s*brutto)?|endbetrag|gesamtsumme|total\s*factura|importe\s*total|total\s*documento"
@@ -65,6 +79,7 @@ TOTAL_GROSS = (
 # Used only when no label above is printed: a bare "Total" may head a table column or a subtotal.
 TOTAL_GROSS_WEAK = r"total|gesamt(?:betrag)?|brutto|totale|totaal"
 TOTAL_NET = (
+    rf"{_TOTAL_WORD}(?: ?(?:netto|net|ht))? ?{_NET_KIND}|(?:rechnungssumme|gesamtbetrag)\s*netto|"
     r"total\s*h\.?t\.?|montant\s*h\.?t\.?|total\s*hors\s*taxes?|sous-?total|subtotal|net\s*(?:amount|total)"
     r"|total\s*(?:net|excl\.?\s*(?:vat|tax)|before\s*tax)|nettobetrag|netto(?:summe|betrag)?|summe\s*netto"
     r"|gesamt\s*netto|rechnungssumme\s*ohne\s*ust\.?|base\s*imponible|imponibile|totale\s*imponibile"
@@ -73,6 +88,7 @@ TOTAL_NET = (
     r"|(?:summe\s*)?exkl\.?\s*(?:mwst|ust)\.?|hors\s*taxes?|excl(?:uding|\.)?\s*(?:vat|tax)|tax\s*base"
 )
 TOTAL_TAX = (
+    r"(?:vat|tax|mwst\.?|ust\.?|iva|tva|btw|umsatzsteuer|steuer) ?(?:total|gesamt|totale|totaal)|"
     r"total\s*tva|montant\s*(?:de\s*la\s*)?tva|tva|total\s*(?:vat|tax(?:es)?)|tax\s*total|vat(?:\s*amount)?"
     r"|sales\s*tax|tax(?:\s*amount)?|mwst\.?|ust\.?|mehrwertsteuer|umsatzsteuer|steuerbetrag|iva|btw"
     r"|(?:zzgl\.?|zuz[üu]glich|plus)\s*(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:ust|mwst|vat|mehrwertsteuer|umsatzsteuer)\.?"

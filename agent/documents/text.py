@@ -27,10 +27,11 @@ from agent.documents.parsing import (
 from agent.documents.parties import CELL_START, GAP, read_parties
 from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
-from agent.documents.totals import amount_value, bare_total, closes, find_totals
+from agent.documents.totals import amount_value, bare_total, closes, confirmed_totals, find_totals
 from agent.documents.vat import country_of
 
 GUESS_CONFIDENCE = 0.5
+UNCONFIRMED = 0.75  # under the review threshold: a value no second signal confirms
 EURO_COUNTRIES = frozenset(re.findall(r"\w\w", "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK"))
 
 
@@ -249,6 +250,8 @@ def extract_from_text(
     totals = find_totals(lines, currency)
     gross, net, tax = (amount_value(totals[k]) for k in ("gross", "net", "tax"))
     amount_due = amount_value(totals["due"])
+    gross, tax = confirmed_totals(lines, totals, currency)
+    prepaid = amount_value(totals["prepaid"])
     # A mismatch of net + tax and gross is left as printed: validation lowers the confidence and the
     # document goes to a person. "Correcting" the gross from a misread tax would invent an amount.
     if gross is None and net is not None and tax is not None:
@@ -263,12 +266,18 @@ def extract_from_text(
         document_type = "credit_note"  # a negative invoice is a credit; amounts are kept positive
         warnings.append("the total is negative: read as a credit note")
     if amount_due is None:
-        prepaid = amount_value(totals["prepaid"])
         amount_due = gross - prepaid if gross is not None and prepaid else gross
         if amount_due is not None:
             confidence["amount_due"] = confidence.get("total_gross", 0.0)
     else:
         confidence["amount_due"] = totals["due"].confidence if totals["due"] else 0.0
+    if not closes(net, tax, gross) or amount_due not in (gross, gross - (prepaid or 0) if gross else None):
+        # Two signals or none: an amount no other printed total confirms (no net and tax adding up to
+        # the gross, an amount due that is neither the gross nor the gross less what was prepaid) may
+        # be a subtotal, a VAT row or a figure from a sentence. A person checks it.
+        for name in ("total_gross", "amount_due"):
+            if name in confidence:
+                confidence[name] = min(confidence[name], UNCONFIRMED)
 
     if currency:
         confidence["currency"] = 0.95

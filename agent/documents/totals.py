@@ -7,8 +7,9 @@ import re
 from decimal import Decimal
 
 from agent.documents import labels
-from agent.documents.labelled import BELOW_CONFIDENCE, Found, find_after_label
+from agent.documents.labelled import BELOW_CONFIDENCE, LABEL_CONFIDENCE, Found, find_after_label
 from agent.documents.parsing import AMOUNT_RE, parse_amount
+from agent.documents.tax_table import READ, find_vat_breakdown
 
 CENT = Decimal("0.01")
 
@@ -28,8 +29,9 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
 
     tax_candidates: list[Found] = []
     net_candidates: list[Found] = []
+    gross_candidates: list[Found] = []
     totals = {
-        "gross": last(labels.TOTAL_GROSS) or last(labels.TOTAL_GROSS_WEAK),
+        "gross": last(labels.TOTAL_GROSS, every=gross_candidates) or last(labels.TOTAL_GROSS_WEAK),
         "net": last(labels.TOTAL_NET, every=net_candidates),
         "tax": last(labels.TOTAL_TAX, every=tax_candidates),
         "due": last(labels.AMOUNT_DUE),
@@ -43,7 +45,23 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
             c for c in net_candidates if (n := amount_value(c)) is not None and abs(n + tax - gross) <= CENT
         ]
         totals["net"] = closing[-1] if closing else totals["net"]
+    if not closes(*(amount_value(totals[k]) for k in ("net", "tax", "gross"))):
+        # No last-printed triple closes: any other reading of the labelled values that does is the
+        # document's own arithmetic (a subtotal printed after the gross, the tax total before a VAT row).
+        combination = _closing(gross_candidates, net_candidates, tax_candidates)
+        if combination:
+            totals["gross"], totals["net"], totals["tax"] = combination
     return totals
+
+
+def _closing(gross: list[Found], net: list[Found], tax: list[Found]) -> tuple[Found, Found, Found] | None:
+    """The last-printed gross, net and tax among the candidates with which net + tax = gross."""
+    for g in reversed(gross[-8:]):
+        for n in reversed(net[-8:]):
+            for t in reversed(tax[-8:]):
+                if closes(amount_value(n), amount_value(t), amount_value(g)):
+                    return g, n, t
+    return None
 
 
 def bare_total(found: Found) -> bool:
@@ -76,3 +94,34 @@ def _tax_that_closes(totals: dict[str, Found | None], candidates: list[Found]) -
         where = totals["gross"]
         return Found("0.00", where.line, BELOW_CONFIDENCE, "net = gross") if where else chosen
     return chosen
+
+
+def confirmed_totals(
+    lines: list[str], totals: dict[str, Found | None], currency: str | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """The gross and the tax, completed where the document's arithmetic allows and a second printed
+    figure confirms it: with no gross label, an amount due (nothing prepaid) that net + tax add up to is
+    the gross; with no tax total that closes, VAT rows whose taxes add up to gross − net make that the
+    tax (`tax_table`: each row's taxable × rate = tax)."""
+    gross, net, tax = (amount_value(totals[k]) for k in ("gross", "net", "tax"))
+    due = amount_value(totals["due"])
+    if gross is None and net is not None and tax is not None:
+        # An amount-due label over the sum ("Net à payer" before "Acompte versé" and "Solde dû").
+        dues: list[Found] = []
+        find_after_label(lines, labels.AMOUNT_DUE, AMOUNT_RE, strict=True, every=dues, last=True, below=1)
+        summed = next((d for d in dues if closes(net, tax, amount_value(d))), None)
+        if summed:
+            totals["gross"] = Found(summed.value, summed.line, LABEL_CONFIDENCE, summed.how)
+            gross = amount_value(summed)
+    if net is not None and gross is not None and not closes(net, tax, gross) and gross > net:
+        rows = find_vat_breakdown(lines, net, gross - net, currency)
+        if rows and rows[1] == READ:
+            tax = gross - net
+            where = totals["tax"] or totals["gross"]
+            totals["tax"] = Found(f"{tax}", where.line, BELOW_CONFIDENCE, "vat rows") if where else None
+    if due is not None and gross is not None and due < gross and totals["prepaid"] is None:
+        # "Acompte versé" in a grid of totals, its value in the row below: kept when gross − it = due.
+        every: list[Found] = []
+        find_after_label(lines, labels.PREPAID, AMOUNT_RE, below=1, strict=True, every=every, last=True)
+        totals["prepaid"] = next((p for p in every if amount_value(p) == gross - due), None)
+    return gross, tax
