@@ -4,6 +4,8 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic's e
 """
 
 from agent.models.account import Account, Contact
+from agent.models.api_batch import ApiBatch, ApiBatchFile
+from agent.models.api_token import ApiToken
 from agent.models.audit import AuditEvent, SyncState
 from agent.models.document import Document, Layout
 from agent.models.ledger import Allocation, CreditNote, Invoice, Payment, PaymentImport
@@ -15,6 +17,9 @@ from agent.models.user import User, WebSession
 __all__ = [
     "Account",
     "Allocation",
+    "ApiBatch",
+    "ApiBatchFile",
+    "ApiToken",
     "AuditEvent",
     "Contact",
     "CreditNote",
