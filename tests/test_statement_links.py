@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -125,3 +126,17 @@ def test_relance_run_and_relance_web_share_the_key_unconfigured(runtime: Runtime
     from agent.web.security import secret_key
 
     assert link_key(runtime.settings) == secret_key(runtime.settings)
+
+
+@pytest.mark.postgres
+def test_revocation_on_postgresql(pg_runtime: Runtime, clock: FixedClock) -> None:
+    acme, globex, _, _ = two_accounts(pg_runtime)
+    with session_scope(pg_runtime.engine) as session:
+        old = make_link(session=session, settings=pg_runtime.settings, account_id=acme, at=clock.now())
+        revoke_links(session=session, account_id=acme, at=clock.now(), reason="test")
+        revoke_links(session=session, account_id=acme, at=clock.now(), reason="test again")
+    with session_scope(pg_runtime.engine) as session:
+        new = make_link(session=session, settings=pg_runtime.settings, account_id=acme, at=clock.now())
+    assert check(pg_runtime, old.token, acme) is LinkStatus.REVOKED
+    assert check(pg_runtime, new.token, acme) is LinkStatus.VALID
+    assert check(pg_runtime, new.token, globex) is LinkStatus.WRONG_ACCOUNT
