@@ -8,6 +8,7 @@ payments.py   payments [import | record | allocate | list]
 extract.py    extract                                   read files, print what was understood
 admin.py      db upgrade, config show, plans check
 users.py      users [add | list | set-role | remove]       who may sign in to the workspace
+tokens.py     tokens [add | list | revoke]                API tokens for programs (the HTTP API)
 rates.py      rates [show | set]                       reference rates of the late-payment claims
 """
 
@@ -24,6 +25,7 @@ from agent.cli.documents import documents_app
 from agent.cli.extract import extract
 from agent.cli.payments import payments_app
 from agent.cli.rates import rates_app
+from agent.cli.tokens import tokens_app
 from agent.cli.users import users_app
 
 app = typer.Typer(help="relance: the collections agent.", no_args_is_help=True, add_completion=False)
@@ -50,4 +52,5 @@ app.add_typer(admin.config_app, name="config")
 app.add_typer(payments_app, name="payments")
 app.add_typer(admin.plans_app, name="plans")
 app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 app.add_typer(rates_app, name="rates")

@@ -1,7 +1,7 @@
 """The HTTP edge: the finance workspace (pages) and the API, one FastAPI application.
 
 app.py            create_app(runtime): routers, static files, security headers, error pages
-api.py            POST /api/payments (an accounting tool pushes payments), GET /api/health
+api/              the HTTP API: uploads and batches, invoices, schedule, accounts, payments; tokens
 pages/            the workspace's pages, one module per subject (see its map)
 auth.py           passwords (argon2), sessions (server-side rows, signed cookies), roles, sign-in throttle
 security.py       security headers, cookie signing, CSRF checks
