@@ -354,6 +354,14 @@ def dso_of(items: list[OpenItem], periods: list[SalesPeriod], *, currency: str, 
         receivables.add(item.balance, item.invoice_id)
         if item.due_date >= today:
             not_yet_due.add(item.balance, item.invoice_id)
+    return dso_figures(receivables, not_yet_due, periods, currency=currency, today=today)
+
+
+def dso_figures(
+    receivables: Figure, not_yet_due: Figure, periods: list[SalesPeriod], *, currency: str, today: date
+) -> Dso:
+    """The DSO of one currency from its receivables, those not yet due, and its sales periods (pure; the
+    workspace's page gives sums made by the database, agent.views.book_sums)."""
     sales = [p.net for p in periods]
     days, complete = countback(receivables.amount, sales)
     best, _ = countback(not_yet_due.amount, sales)

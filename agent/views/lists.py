@@ -8,11 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from agent.ledger.accounts import valid_contact
 from agent.ledger.records import account_net_balance
 from agent.models import Account, Allocation, AuditEvent, Document, InboundMessage, Invoice, Reminder, Task
+from agent.views.invoice_filters import InvoiceFilters, apply
 
 
 def balances(session: Session, invoices: list[Invoice]) -> dict[int, Decimal]:
@@ -33,12 +34,17 @@ def invoices(
     search: str | None = None,
     status: str | None = None,
     account_id: int | None = None,
+    filters: InvoiceFilters | None = None,
+    zone: str = "UTC",
+    promised_ids: list[int] | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Invoices by due date with their customer and open balance: two statements whatever the count.
 
-    `search` matches the invoice number or the customer's name (any part, any case)."""
+    `search` matches the invoice number or the customer's name (any part, any case); `filters` are the
+    page's (agent.views.invoice_filters: `zone` is the company's, for days; `promised_ids` the invoices of
+    a promise filter)."""
     statement = (
         select(Invoice, Account.name)
         .join(Account, col(Account.id) == col(Invoice.account_id))
@@ -46,7 +52,8 @@ def invoices(
         .offset(offset)
         .limit(limit)
     )
-    statement = _invoice_filters(statement, search=search, status=status, account_id=account_id)
+    chosen = _chosen(filters, search=search, status=status, account_id=account_id)
+    statement = apply(statement, chosen, zone=zone, promised_ids=promised_ids)
     found = session.exec(statement).all()
     open_balances = balances(session, [invoice for invoice, _ in found])
     return [
@@ -69,28 +76,29 @@ def invoices(
 
 
 def count_invoices(
-    session: Session, *, search: str | None = None, status: str | None = None, account_id: int | None = None
+    session: Session,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    account_id: int | None = None,
+    filters: InvoiceFilters | None = None,
+    zone: str = "UTC",
+    promised_ids: list[int] | None = None,
 ) -> int:
     statement = (
         select(func.count()).select_from(Invoice).join(Account, col(Account.id) == col(Invoice.account_id))
     )
-    statement = _invoice_filters(statement, search=search, status=status, account_id=account_id)
-    return int(session.exec(statement).one())
+    chosen = _chosen(filters, search=search, status=status, account_id=account_id)
+    return int(session.exec(apply(statement, chosen, zone=zone, promised_ids=promised_ids)).one())
 
 
-def _invoice_filters(
-    statement: Any, *, search: str | None, status: str | None, account_id: int | None
-) -> Any:
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        statement = statement.where(
-            or_(func.lower(Invoice.number).like(pattern), func.lower(Account.name).like(pattern))
-        )
-    if status:
-        statement = statement.where(Invoice.status == status)
-    if account_id is not None:
-        statement = statement.where(Invoice.account_id == account_id)
-    return statement
+def _chosen(
+    filters: InvoiceFilters | None, *, search: str | None, status: str | None, account_id: int | None
+) -> InvoiceFilters:
+    """The filters given, or those of the older keyword arguments (kept for their callers)."""
+    if filters is not None:
+        return filters
+    return InvoiceFilters(search=search, status=status, account_id=account_id)
 
 
 def accounts(session: Session) -> list[dict[str, Any]]:
