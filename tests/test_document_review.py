@@ -78,8 +78,8 @@ def test_a_correction_by_reply_records_the_invoice_and_teaches_the_layout(
     assert document.status == "review"
     (review,) = review_mails(outbox, "À vérifier")
     text = body(review)
-    assert "Ce que nous avons lu :" in text and "    Échéance: —" in text  # not found: shown empty
-    assert "    Total TTC: 1\u202f200,00" in text and "« ignorer »" in text
+    assert "Ce que nous avons lu :" in text and "    Échéance : —" in text  # not found: shown empty
+    assert "    Total TTC : 1\u202f200,00" in text and "« ignorer »" in text
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Invoice)).all() == []  # nothing drives reminders yet
         assert session.exec(select(InboundMessage)).one().status == "waiting"
@@ -99,7 +99,7 @@ def test_a_correction_by_reply_records_the_invoice_and_teaches_the_layout(
         assert layout.fields["due_date"] == "règlement attendu le|right"  # where the person's date is
     assert documents(runtime)[0].status == "recorded"
     (done,) = review_mails(outbox, "Enregistré")
-    assert "    Échéance: 15 décembre 2026" in body(done)  # the date as understood, before any reminder
+    assert "    Échéance : 15 décembre 2026" in body(done)  # the date as understood, before any reminder
     assert "seront lus là où vous l'avez indiqué : Échéance" in body(done)
     assert review_mails(outbox, "Contact à renseigner")  # the thread went on to the next question
     deliver(runtime, reply(review, "Échéance : 01/02/2027"))  # too late: the document is decided
@@ -128,7 +128,7 @@ def test_a_correction_that_fails_a_check_is_asked_again_then_the_document_set_as
     deliver(runtime, reply(review, "Échéance : 31/10/2026"))  # before the issue date: a typo
     agent.tick()
     (again,) = review_mails(outbox, "À revoir")
-    assert "due date 2026-10-31 is before issue date 2026-11-02" in body(again)
+    assert "l'échéance (31 octobre 2026) précède la date d'émission (2 novembre 2026)" in body(again)
     assert "Ce que nous avons lu :" in body(again)
     assert documents(runtime)[0].status == "review"
 
@@ -136,7 +136,7 @@ def test_a_correction_that_fails_a_check_is_asked_again_then_the_document_set_as
     agent.tick()
     asked_again = [body(m) for m in review_mails(outbox, "À revoir")]  # (a Maildir has no order)
     assert len(asked_again) == 2
-    assert any("the due date is missing: please give it" in text for text in asked_again)
+    assert any("« Échéance » manque : merci de l'indiquer" in text for text in asked_again)
 
     deliver(runtime, reply(review, "Ignorer"))
     report = agent.tick()
@@ -158,7 +158,7 @@ def test_a_reply_that_decides_nothing_changes_nothing(
     deliver(runtime, reply(review, "Corrigez le montant s'il vous plaît"))  # no field, no decision
     agent.tick()
     assert documents(runtime)[0].status == "review"
-    assert "neither confirms, corrects nor sets it aside" in body(review_mails(outbox, "À revoir")[0])
+    assert "ne confirme pas le document, ne le corrige pas" in body(review_mails(outbox, "À revoir")[0])
     forged = make_email(
         sender="eve@attacker.example",
         subject=f"Re: {review['Subject']}",

@@ -122,6 +122,7 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
             "company": Settings().company,
             "task": task,
             "account": Account(name="Acme", normalized_name="acme"),
+            "title": task.title,
             "invoices": [invoice],
             "contact": Contact(account_id=1, email="a@b.example", language="es"),
             "missing": "e-mail",
@@ -136,7 +137,8 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
     )
     assert rendered.subject.startswith("[relance RL-0000ABCD]") and "{{" not in rendered.text
     if template in ("task_review", "task_review_unclear", "task_review_done"):  # the values, as read
-        assert "    Due: 2 December 2026\n    Amount: 10.00\n" in rendered.text
+        colon = " :" if language == "fr" else ":"  # French typography: a space before the colon
+        assert f"    Due{colon} 2 December 2026\n    Amount{colon} 10.00\n" in rendered.text
     if template == "task_contact_request":  # a bounce says what no longer works, in the company's language
         assert "(ap@acme.example bounced: 5.1.1 User unknown)" in rendered.text
 

@@ -24,6 +24,7 @@ from agent.documents.locations import field_value
 from agent.documents.parsing import AMOUNT_RE, parse_amount, parse_date
 from agent.documents.schema import ExtractedDocument
 from agent.documents.validate import is_iso_currency, validate
+from agent.templating import Said
 
 PERSON = 1.0  # the confidence of a value a person confirmed or gave
 AMOUNTS = ("total_net", "total_tax", "total_gross", "amount_due")
@@ -125,7 +126,12 @@ _TYPE_OF = {
 
 
 class CorrectionError(ValueError):
-    """A value a person gave that cannot be used; the message says why, in words they understand."""
+    """A value a person gave that cannot be used; the message says why, in words they understand (a
+    `Said`, which a reply e-mail says in its reader's language)."""
+
+    @property
+    def said(self) -> str:
+        return self.args[0] if self.args else str(self)
 
 
 Value = str | date | Decimal
@@ -140,26 +146,26 @@ def read_value(name: str, text: str, *, month_first: bool = False) -> Value:
     """A value as a person typed it, for field `name`; CorrectionError says what is wrong with it."""
     text = text.strip()
     if not text:
-        raise CorrectionError(f"no value given for {name.replace('_', ' ')}")
+        raise CorrectionError(Said("no_value", field=name))
     if name == "document_type":
         kind = _TYPE_OF.get(fold(text))
         if kind is None:
-            raise CorrectionError(f"“{text}” is not a document type (invoice or credit note)")
+            raise CorrectionError(Said("not_a_type", text=text))
         return kind
     if name in DATES:
         value = parse_date(text, month_first)
         if value is None:
-            raise CorrectionError(f"“{text}” is not a date (write it as 2026-12-15 or 15/12/2026)")
+            raise CorrectionError(Said("not_a_date", text=text))
         return value
     if name in AMOUNTS:
         printed = AMOUNT_RE.search(text)
         amount = parse_amount(printed.group(0)) if printed else None
         if amount is None or amount < 0:
-            raise CorrectionError(f"“{text}” is not an amount (amounts are positive: 1 200,00 or 1,200.00)")
+            raise CorrectionError(Said("not_an_amount", text=text))
         return amount
     if name == "currency":
         if not is_iso_currency(text.upper()):
-            raise CorrectionError(f"“{text}” is not an ISO currency code (EUR, GBP, USD…)")
+            raise CorrectionError(Said("not_a_currency", text=text))
         return text.upper()
     return text
 
@@ -190,21 +196,19 @@ def read_review_answer(text: str, *, month_first: bool = False) -> ReviewAnswer:
                 try:
                     corrections[name] = read_value(name, match.group(2), month_first=month_first)
                 except CorrectionError as error:
-                    problems.append(str(error))
+                    problems.append(error.said)
                 continue
         confirm |= _only(fold(line).split(), CONFIRM_WORDS)
         reject |= _only(fold(line).split(), REJECT_WORDS)
     if problems:
         return ReviewAnswer("unclear", corrections, problems)
     if reject and (confirm or corrections):
-        return ReviewAnswer(
-            "unclear", problems=["the reply both sets the document aside and confirms or corrects it"]
-        )
+        return ReviewAnswer("unclear", problems=[Said("reply_both")])
     if reject:
         return ReviewAnswer("reject")
     if confirm or corrections:
         return ReviewAnswer("confirm", corrections)
-    return ReviewAnswer("unclear", problems=["the reply neither confirms, corrects nor sets it aside"])
+    return ReviewAnswer("unclear", problems=[Said("reply_neither")])
 
 
 def _only(words: list[str], decisive: frozenset[str]) -> bool:
@@ -231,10 +235,8 @@ def apply_corrections(
     checked.warnings = []
     checked.confidence.update(dict.fromkeys(SHOWN, PERSON))
     needed = [n for n in REQUIRED if not (n == "due_date" and checked.document_type == "credit_note")]
-    missing = [
-        f"the {name.replace('_', ' ')} is missing: please give it"
-        for name in needed
-        if field_value(checked, name) in (None, "")
+    missing: list[str] = [
+        Said("missing_value", field=name) for name in needed if field_value(checked, name) in (None, "")
     ]
     if missing:
         return checked, missing

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from agent.documents.schema import ExtractedDocument, Line, Party, VatRate
+from agent.templating import Said
 
 # UNTDID 1001 document type codes that mean "credit note" (381 credit note, 261/262/396/532 variants).
 CREDIT_NOTE_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
@@ -289,7 +290,7 @@ def _positive(document: ExtractedDocument) -> ExtractedDocument:
     """Amounts are positive; the document type carries the direction (the product's convention)."""
     if document.total_gross is not None and document.total_gross < 0:
         document.document_type = "credit_note"
-        document.warnings.append("negative totals: read as a credit note")
+        document.warnings.append(Said("negative_totals"))
         for name in ("total_net", "total_tax", "total_gross", "amount_due"):
             value = getattr(document, name)
             if value is not None:
@@ -297,9 +298,7 @@ def _positive(document: ExtractedDocument) -> ExtractedDocument:
         for rate in document.vat_breakdown:
             rate.taxable, rate.tax = -rate.taxable, -rate.tax
     if document.amount_due is not None and document.amount_due < 0:
-        document.warnings.append(
-            f"prepaid more than the total: nothing due (the customer is owed {-document.amount_due})"
-        )
+        document.warnings.append(Said("prepaid_more", amount=-document.amount_due))
         document.amount_due = Decimal("0.00")
     return document
 

@@ -27,6 +27,7 @@ from agent.documents.schema import ExtractedDocument
 from agent.documents.text import date_order, extract_from_text
 from agent.documents.validate import validate
 from agent.llm import LlmAnswer, LlmDocument
+from agent.templating import Said
 
 
 class ExtractionError(Exception):
@@ -123,7 +124,7 @@ def _read_by_ocr(
     document.source = "ocr"
     for field, value in document.confidence.items():
         document.confidence[field] = min(value, OCR_CONFIDENCE_CAP)
-    document.warnings.append("read by OCR from an image: a person checks it before it drives reminders")
+    document.warnings.append(Said("read_by_ocr"))
     return document
 
 

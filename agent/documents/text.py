@@ -29,6 +29,7 @@ from agent.documents.schema import ExtractedDocument
 from agent.documents.tax_table import find_vat_breakdown
 from agent.documents.totals import amount_value, bare_total, closes, confirmed_totals, find_totals
 from agent.documents.vat import country_of
+from agent.templating import Said
 
 GUESS_CONFIDENCE = 0.5
 UNCONFIRMED = 0.75  # under the review threshold: a value no second signal confirms
@@ -232,7 +233,7 @@ def extract_from_text(
         issue_date = parse_date(first_date, month_first) if first_date else None
         if issue_date:
             confidence["issue_date"] = GUESS_CONFIDENCE
-            warnings.append("issue date taken from the first date printed (no label found)")
+            warnings.append(Said("issue_date_first_printed"))
     else:
         confidence["issue_date"] = issue.confidence if issue else 0.0
     due = due or due_in_sentence(lines)
@@ -244,7 +245,7 @@ def extract_from_text(
         due_date = due_from_terms(text, issue_date)
         if due_date:
             confidence["due_date"] = 0.85
-            warnings.append("due date computed from the payment terms")
+            warnings.append(Said("due_from_terms"))
 
     currency = find_currency(text)
     totals = find_totals(lines, currency)
@@ -256,7 +257,7 @@ def extract_from_text(
     # document goes to a person. "Correcting" the gross from a misread tax would invent an amount.
     if gross is None and net is not None and tax is not None:
         gross = net + tax
-        warnings.append("gross computed as net + tax")
+        warnings.append(Said("gross_computed"))
     if gross is not None:
         confidence["total_gross"] = totals["gross"].confidence if totals["gross"] else 0.7
         if totals["gross"] and bare_total(totals["gross"]) and not closes(net, tax, gross):
@@ -264,7 +265,7 @@ def extract_from_text(
             confidence["total_gross"] = min(confidence["total_gross"], 0.75)
     if _is_negative(totals["gross"]) and document_type == "invoice":
         document_type = "credit_note"  # a negative invoice is a credit; amounts are kept positive
-        warnings.append("the total is negative: read as a credit note")
+        warnings.append(Said("total_negative"))
     if amount_due is None:
         amount_due = gross - prepaid if gross is not None and prepaid else gross
         if amount_due is not None:
@@ -293,12 +294,12 @@ def extract_from_text(
         # Nothing on the page names the currency: the issuer's country suggests it, and only suggests:
         # a person confirms it before a reminder states an amount in it.
         currency, confidence["currency"] = "EUR", GUESS_CONFIDENCE
-        warnings.append("no currency printed: EUR assumed from the issuer's VAT id")
+        warnings.append(Said("currency_assumed_eur"))
     if parties.name_confidence is not None:
         confidence["customer_name"] = parties.name_confidence
     own = [name.lower() for name in company_names or []]
     if customer.name and any(name and name in customer.name.lower() for name in own):
-        warnings.append("the customer block names our own company")
+        warnings.append(Said("customer_block_is_us"))
         confidence["customer_name"] = 0.2
 
     referenced = find_after_label(lines, labels.REFERENCED_INVOICE, NUMBER_VALUE)
@@ -312,7 +313,7 @@ def extract_from_text(
         "amount_due": (totals["due"].how if totals["due"] else "gross - prepaid") if amount_due else None,
         **parties.provenance,
     }
-    return ExtractedDocument(
+    document = ExtractedDocument(
         provenance={name: how for name, how in provenance.items() if how},
         source="text",
         document_type=document_type,  # type: ignore[arg-type]
@@ -331,7 +332,6 @@ def extract_from_text(
         lines=find_items(lines),
         language=language,
         confidence=confidence,
-        warnings=warnings,
         locations=locations_of(
             lines,
             page_starts,
@@ -348,6 +348,8 @@ def extract_from_text(
             },
         ),
     )
+    document.warnings = warnings  # set after validation, which would make each Said a plain str
+    return document
 
 
 TOTAL_FIELDS = {"net": "total_net", "tax": "total_tax", "gross": "total_gross", "due": "amount_due"}

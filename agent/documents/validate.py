@@ -11,12 +11,13 @@ from babel.numbers import get_currency_name
 from agent.documents.parsing import smallest_coin
 from agent.documents.schema import ExtractedDocument
 from agent.documents.vat import has_known_country, is_valid_vat
+from agent.templating import Said
 
 CENT = Decimal("0.01")
 DOUBTFUL = 0.3
 
 
-def _lower(document: ExtractedDocument, fields: tuple[str, ...], why: str) -> None:
+def _lower(document: ExtractedDocument, fields: tuple[str, ...], why: Said) -> None:
     document.warnings.append(why)
     for name in fields:
         document.confidence[name] = min(document.confidence.get(name, DOUBTFUL), DOUBTFUL)
@@ -31,39 +32,39 @@ def is_iso_currency(code: str) -> bool:
 def validate(document: ExtractedDocument, *, today: date | None = None) -> ExtractedDocument:
     d = document
     if not d.number:
-        _lower(d, ("number",), "no document number found")
+        _lower(d, ("number",), Said("no_number"))
     if d.issue_date is None:
-        _lower(d, ("issue_date",), "no issue date found")
+        _lower(d, ("issue_date",), Said("no_issue_date"))
     if d.document_type == "invoice" and d.due_date is None:
-        _lower(d, ("due_date",), "no due date found and no payment terms to compute it")
+        _lower(d, ("due_date",), Said("no_due_date"))
     if d.issue_date and d.due_date and d.due_date < d.issue_date:
-        _lower(d, ("issue_date", "due_date"), f"due date {d.due_date} is before issue date {d.issue_date}")
+        _lower(d, ("issue_date", "due_date"), Said("due_before_issue", due=d.due_date, issue=d.issue_date))
     if (
         today
         and d.issue_date
         and not (today - timedelta(days=3 * 366) <= d.issue_date <= today + timedelta(days=31))
     ):
-        _lower(d, ("issue_date",), f"issue date {d.issue_date} is not plausible")
+        _lower(d, ("issue_date",), Said("issue_date_implausible", issue=d.issue_date))
     if not d.currency or not is_iso_currency(d.currency):
-        _lower(d, ("currency",), f"currency {d.currency!r} is not an ISO 4217 code")
+        _lower(d, ("currency",), Said("currency_not_iso", currency=d.currency))
     if d.total_gross is None:
-        _lower(d, ("total_gross", "amount_due"), "no total found")
+        _lower(d, ("total_gross", "amount_due"), Said("no_total"))
     totals = (d.total_net, d.total_tax, d.total_gross)
     if d.total_net is not None and d.total_tax is not None and d.total_gross is not None:
         net, tax, gross = totals
         if abs(d.total_net + d.total_tax - d.total_gross) > CENT:
-            _lower(d, ("total_gross", "amount_due"), f"net {net} + tax {tax} != gross {gross}")
+            _lower(d, ("total_gross", "amount_due"), Said("totals_disagree", net=net, tax=tax, gross=gross))
     if d.amount_due is not None and d.total_gross is not None and d.amount_due > d.total_gross + CENT:
-        _lower(d, ("amount_due",), f"amount due {d.amount_due} is more than the gross {d.total_gross}")
+        _lower(d, ("amount_due",), Said("due_over_gross", due_amount=d.amount_due, gross=d.total_gross))
     for amount in (d.total_gross, d.amount_due):
         if amount is not None and amount < 0:
-            _lower(d, ("amount_due",), "negative amount: amounts are positive, the type says credit note")
+            _lower(d, ("amount_due",), Said("negative_amount"))
     _check_vat_breakdown(d)
     if not d.customer.name:
-        _lower(d, ("customer_name",), "no customer name found")
+        _lower(d, ("customer_name",), Said("no_customer_name"))
     for who, party in (("customer", d.customer), ("supplier", d.supplier)):
         if party.vat_id and has_known_country(party.vat_id) and not is_valid_vat(party.vat_id):
-            d.warnings.append(f"{who} VAT id {party.vat_id} fails its checksum")
+            d.warnings.append(Said("vat_id_checksum", party=who, vat_id=party.vat_id))
             d.confidence[f"{who}_vat_id"] = DOUBTFUL
     return d
 
@@ -80,20 +81,21 @@ def _check_vat_breakdown(d: ExtractedDocument) -> None:
     for rate in rates:
         expected = (rate.taxable * rate.rate / 100).quantize(CENT)
         if abs(expected - rate.tax) > max(CENT, unit):
-            _lower(
-                d, ("vat_breakdown",), f"VAT at {rate.rate} % on {rate.taxable} is {expected}, not {rate.tax}"
+            wrong = Said(
+                "vat_rate_wrong", rate=rate.rate, taxable=rate.taxable, expected=expected, tax=rate.tax
             )
+            _lower(d, ("vat_breakdown",), wrong)
     tolerance = CENT * len(rates)
     taxable, tax = sum(r.taxable for r in rates), sum(r.tax for r in rates)
     if d.total_net is not None and abs(taxable - d.total_net) > tolerance:
         _lower(
             d,
             ("vat_breakdown",),
-            f"the VAT breakdown's taxable amounts add up to {taxable}, not the net {d.total_net}",
+            Said("vat_taxable_sum", taxable=taxable, net=d.total_net),
         )
     if d.total_tax is not None and abs(tax - d.total_tax) > tolerance:
         _lower(
             d,
             ("vat_breakdown",),
-            f"the VAT breakdown's tax adds up to {tax}, not the total tax {d.total_tax}",
+            Said("vat_tax_sum", tax=tax, total_tax=d.total_tax),
         )

@@ -22,6 +22,7 @@ from agent.mail.quoting import strip_quoted
 from agent.models import Account, Contact, Task
 from agent.models.task import TaskStatus
 from agent.settings import Settings
+from agent.templating import Said
 
 AWAITING = "awaiting_confirmation"
 CONFIRMED = re.compile(
@@ -46,10 +47,10 @@ def hold_for_confirmation(
         session,
         sender,
         settings,
-        title=f"confirm the new address {contact.email} for {account.name}",
+        title=Said("new_address_title", email=contact.email, account=account.name),
         reasons=[
-            f"a reply changed the contact of {account.name} to {contact.email}",
-            "no reminder goes to a new address before you confirm it: reply OK to confirm",
+            Said("address_changed", account=account.name, email=contact.email),
+            Said("confirm_before_use"),
         ],
         addressee=settings.company.finance_address,
         at=at,

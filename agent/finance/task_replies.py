@@ -26,6 +26,7 @@ from agent.models import Account
 from agent.models.task import TaskKind, TaskStatus
 from agent.settings import Settings
 
+from agent.templating import Said
 
 @dataclass(frozen=True)
 class ReplyOutcome:
@@ -82,7 +83,7 @@ def _answer_contact_request(
             settings,
             task=task,
             template="task_reply_incomplete",
-            context=lambda: {"account": account, "missing": "e-mail"},
+            context=lambda: {"account": account, "missing": Said("missing_email")},
             key=f"{task.id}.followup.{inbound_key}",
             at=at,
         )

@@ -3,6 +3,10 @@
 A task e-mail carries a token in its subject and a deterministic Message-ID; a reply counts only when
 it comes from the person asked and carries the token (in the subject, the body, or by replying to our
 Message-ID). Anything else is ignored and logged: a forged reply must not create a contact.
+
+A task's title and reasons are words for a person: given as `Said` (a key and its values), they are
+stored as such (`details["said"]`) and said in finance's language by each e-mail; the English text stays
+in `title` and `details["reasons"]` for the audit trail, the CLI and the workspace.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent import audit
+from agent.documents.corrections import field_labels
 from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
 from agent.mail.parse import ParsedMessage
 from agent.mail.send import already_sent, send_once
-from agent.models import Account, Invoice, Task
+from agent.models import Account, Document, Invoice, Task
 from agent.models.task import TaskKind, TaskStatus
 from agent.settings import Settings
-from agent.templating import render_email, supported_languages
+from agent.templating import Said, render_email, said_from_json, said_to_json, supported_languages
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +70,18 @@ def send_task_mail(
     message_id = task_message_id(task, key, settings)
     if already_sent(session, message_id):
         return False
+    language = company_language(settings)
     rendered = render_email(
         settings.templates_dir,
         template,
-        company_language(settings),
-        {"company": settings.company, "task": task, **context()},
+        language,
+        {
+            "company": settings.company,
+            "task": task,
+            "title": task_title(task),
+            "labels": field_labels(language),
+            **context(),
+        },
     )
     return send_once(
         session,
@@ -83,6 +95,20 @@ def send_task_mail(
         # Follow-ups and confirmations answer the task's first e-mail, so finance sees one thread.
         in_reply_to=None if key == str(task.id) else task.message_id,
     )
+
+
+def task_title(task: Task) -> str:
+    """What the task is about, as its e-mails' subjects say it: the stored `Said` when there is one."""
+    said = task.details.get("said", {}).get("title")
+    return said_from_json(said) if said is not None else task.title
+
+
+def task_reasons(task: Task) -> list[str]:
+    """Why the task was asked, each reason a `Said` when it was given as one."""
+    said = task.details.get("said", {}).get("reasons")
+    if said is None:
+        return list(task.details.get("reasons", []))
+    return [said_from_json(reason) for reason in said]
 
 
 def request_contact(
@@ -162,22 +188,28 @@ def request_review(
     shown: list[tuple[str, str]] | None = None,
 ) -> Task:
     """A review task for a doubtful document, reply or payment; one per document. `shown`: the values
-    read from a document, labelled, which finance confirms or corrects by replying."""
+    read from a document, labelled, which finance confirms or corrects by replying. `title` and each of
+    `reasons` may be a `Said`; a document's task is titled by the document when `title` is not one."""
     if document_id is not None:
         existing = session.exec(
             select(Task).where(Task.kind == TaskKind.REVIEW, Task.document_id == document_id)
         ).first()
         if existing:
             return existing
+    said_title = title if isinstance(title, Said) else _document_title(session, document_id)
+    said = {
+        "title": said_to_json(said_title) if said_title is not None else None,
+        "reasons": [said_to_json(reason) for reason in reasons],
+    }
     task = Task(
         kind=kind,
         token=new_token(),
         addressee=addressee,
-        title=title,
+        title=str(title),
         created_at=at,
         document_id=document_id,
         account_id=account_id,
-        details={"reasons": reasons, **(details or {})},
+        details={"reasons": [str(reason) for reason in reasons], "said": said, **(details or {})},
     )
     session.add(task)
     session.flush()
@@ -189,7 +221,7 @@ def request_review(
         entity_id=task.id,
         action="created",
         message=f"Review asked of {addressee}: {title}",
-        reasons=reasons,
+        reasons=[str(reason) for reason in reasons],
     )
     send_task_mail(
         session,
@@ -197,11 +229,19 @@ def request_review(
         settings,
         task=task,
         template="task_review",
-        context=lambda: {"reasons": reasons, "fields": shown or []},
+        context=lambda: {"reasons": task_reasons(task), "fields": shown or []},
         key=str(task.id),
         at=at,
     )
     return task
+
+
+def _document_title(session: Session, document_id: int | None) -> Said | None:
+    """ "document F-2026-0468": the document's number as read, else its file name."""
+    document = session.get(Document, document_id) if document_id is not None else None
+    if document is None:
+        return None
+    return Said("document_title", document=(document.extraction or {}).get("number") or document.filename)
 
 
 def find_task_for_reply(session: Session, message: ParsedMessage) -> Task | None:
