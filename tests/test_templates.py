@@ -52,13 +52,14 @@ def test_reminders_render_with_the_locale(language: str, template: str) -> None:
             company=Settings().company,
             account=Account(name="X", normalized_name="x"),
             contact_name="Alex Martin",
+            salutation="ms",
             legal=legal,
         ),
     )
     assert "F-2026-0042" in rendered.subject and "{{" not in rendered.text + rendered.subject
     assert format_currency(Decimal("1234.56"), "EUR", locale=language) in rendered.text
     assert format_date(date(2026, 12, 2), format="long", locale=language) in rendered.text
-    assert "Alex Martin" in rendered.text
+    assert "Martin" in rendered.text.splitlines()[0] or language == "fr"  # French: "Madame,"
     if template == "final_notice":
         assert format_decimal(Decimal("12.15"), locale=language) in rendered.text  # ECB 2.15 + 10 points (FR)
         assert format_currency(Decimal("40"), "EUR", locale=language) in rendered.text

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from sqlmodel import Session, col, select
 
+from agent import audit
 from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
 from agent.db import session_scope
 from agent.ledger.records import open_balance
@@ -175,7 +176,40 @@ def history(
         )
 
 
+def salutation(
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address")],
+    words: Annotated[
+        str, typer.Argument(metavar="SALUTATION", help="mr, ms (or Herr, Frau, M., Mme, Sr., Sra.…), or none")
+    ],
+    data_dir: DataDir = None,
+    now: NowOption = None,
+) -> None:
+    """Set how reminders greet a contact: "Guten Tag Herr Müller", or a neutral greeting with none."""
+    from agent.models import Contact
+    from agent.reminders.greeting import salutation_of
+
+    kind = None if words.strip().lower() in ("none", "-", "") else salutation_of(words)
+    if kind is None and words.strip().lower() not in ("none", "-", ""):
+        err.print(f"“{escape(words)}” is not a salutation: mr, ms or none", soft_wrap=True)
+        raise typer.Exit(2)
+
+    def act(session: Session, runtime: Runtime) -> str:
+        found = session.exec(select(Contact).where(col(Contact.email) == email.strip().lower())).all()
+        if not found:
+            raise review.ReviewRefused(f"no contact {email}")
+        for contact in found:
+            contact.salutation = kind
+            session.add(contact)
+            audit.record(
+                session, at=runtime.clock.now(), entity="account", entity_id=contact.account_id,
+                action="contact_salutation", message=f"Salutation of {contact.email} set to {kind}",
+            )  # fmt: skip
+        return f"{email}: salutation {kind or 'none (a neutral greeting)'}"
+
+    _act(data_dir, now, act)
+
+
 app = typer.Typer()
-for command in (pause, resume, skip, history):
+for command in (pause, resume, skip, history, salutation):
     app.command()(command)
 app.command("set-plan")(set_plan)

@@ -24,9 +24,10 @@ from agent.ledger.accounts import add_contact
 from agent.mail.outgoing import Sender
 from agent.models import Account
 from agent.models.task import TaskKind, TaskStatus
+from agent.reminders.greeting import salutation_of
 from agent.settings import Settings
-
 from agent.templating import Said
+
 
 @dataclass(frozen=True)
 class ReplyOutcome:
@@ -113,6 +114,9 @@ def _answer_contact_request(
         language_inferred=inferred,
         at=at,
     )
+    # "Herr", "Mme", "Ms" when finance gave one (the reader adds it to ContactAnswer): the greeting's
+    # salutation; none, a neutral greeting (reminders/greeting.py).
+    contact.salutation = salutation_of(getattr(answer, "salutation", None))
     task.status, task.closed_at = TaskStatus.DONE, at
     task.resolution = f"contact {answer.email} ({language})"
     session.add(task)

@@ -28,6 +28,9 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     name: str | None = None
+    salutation: str | None = Field(
+        default=None, max_length=8, description="mr | ms when finance said so; unset: a neutral greeting"
+    )
     email: str = Field(max_length=320)
     language: str = Field(max_length=8)
     language_inferred: bool = Field(default=False, description="True when finance did not say it")

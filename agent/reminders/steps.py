@@ -21,6 +21,7 @@ from agent.ledger.records import account_in_credit
 from agent.mail.compose import compose
 from agent.models import Account, Allocation, Contact, CreditNote, Invoice, Payment, Reminder, SyncState
 from agent.models.reminder import ReminderState
+from agent.reminders.greeting import greeting
 from agent.reminders.legal import legal_profile
 from agent.reminders.plans import PlanStep, find_step
 from agent.reminders.schedule import days_overdue, recipient_of
@@ -252,17 +253,20 @@ def reminder_variables(
     account: Any,
     contact_name: str | None,
     legal: Any,
+    salutation: str | None = None,
 ) -> dict[str, Any]:
     """What a reminder template sees: `invoices` (each with its `invoice`, `balance`, `days_overdue` and
     `settled`: the credit notes and payments already set against it, so the customer can reconcile the
     balance with their books), their `total` and `currency`; and, for the common single-invoice case,
-    the first one's values at the top level."""
+    the first one's values at the top level. `greeting` opens the letter (greeting.py): formal, and
+    gender-neutral unless the contact's salutation is known."""
     items = [{"settled": (), **item} for item in items]  # nothing set against it unless said
     return {
         "locale": locale,
         "company": company,
         "account": account,
         "contact_name": contact_name,
+        "greeting": greeting(contact_name, salutation),
         "invoices": items,
         "total": sum((item["balance"] for item in items), Decimal("0.00")),
         "currency": items[0]["invoice"].currency,
@@ -305,6 +309,7 @@ def build_reminder(
             company=settings.company,
             account=account,
             contact_name=contact.name,
+            salutation=contact.salutation,
             legal=legal_profile(settings.company.country, settings.reminders.reference_rate),
         ),
     )
