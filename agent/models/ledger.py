@@ -21,6 +21,7 @@ class InvoiceStatus(StrEnum):
     PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     CREDITED = "credited"  # settled (in whole or in the end) by credit notes
+    CANCELLED = "cancelled"  # finance cancelled it (the customer was right): nothing owed, nothing sent
 
 
 class Invoice(SQLModel, table=True):

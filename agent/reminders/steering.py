@@ -1,4 +1,5 @@
-"""What finance does to the schedule: pause, resume, skip a step, change a plan.
+"""What finance does to the schedule: pause, resume, skip a step, change a plan; pause or resume a whole
+account; cancel an invoice the customer was right about; readdress the waiting steps after a contact edit.
 
 Each action is a recorded change (`agent.reminders.changes`): the review screen shows, for every invoice, what
 each action did to its steps. Nothing here sends anything; the dispatcher's checks still apply.
@@ -7,6 +8,7 @@ each action did to its steps. Nothing here sends anything; the dispatcher's chec
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +20,7 @@ from agent.models.reminder import PENDING_STATES, ReminderState
 from agent.reminders.plans import load_plan
 from agent.reminders.schedule import (
     add_step,
+    cancel_pending,
     lay_out,
     pause_invoice,
     records_change,
@@ -161,3 +164,79 @@ def set_plan(
     for owed in concerned:
         replan(session, invoice=owed, settings=settings, at=at, reason=f"{subject} set to {plan} by finance")
     return concerned
+
+
+def pause_account(
+    session: Session, *, account: Account, at: datetime, reason: str, until: datetime | None
+) -> list[Invoice]:
+    """Pause every open invoice of the account not paused yet (each one recorded as its own change)."""
+    owed = open_invoices(session, account.id or 0)
+    if not owed:
+        raise ReviewRefused(f"{account.name} has no open invoice: nothing to pause")
+    paused = [invoice for invoice in owed if not invoice.paused]
+    for invoice in paused:
+        pause(session, invoice=invoice, at=at, reason=reason, until=until)
+    return paused
+
+
+def resume_account(session: Session, *, account: Account, settings: Settings, at: datetime) -> list[Invoice]:
+    """Resume every paused open invoice of the account."""
+    paused = [invoice for invoice in open_invoices(session, account.id or 0) if invoice.paused]
+    if not paused:
+        raise ReviewRefused(f"{account.name} has no paused invoice")
+    for invoice in paused:
+        resume(session, invoice=invoice, settings=settings, at=at)
+    return paused
+
+
+def cancel_invoice(session: Session, *, invoice: Invoice, at: datetime, reason: str) -> int:
+    """The customer was right: the invoice is cancelled (its credit note, if any, is the billing tool's
+    business). Its waiting steps are cancelled with the reason, nothing more goes out about it, and the
+    book no longer counts it as owed. Returns the number of steps cancelled."""
+    if invoice.status not in OPEN:
+        raise ReviewRefused(f"invoice {invoice.number} is {invoice.status}: it cannot be cancelled")
+    invoice.status = InvoiceStatus.CANCELLED
+    invoice.paused, invoice.pause_reason, invoice.paused_until = False, None, None
+    session.add(invoice)
+    cancelled = cancel_pending(
+        session, invoice_id=invoice.id or 0, at=at, reason=f"invoice cancelled by finance: {reason}"
+    )
+    audit.record(
+        session, at=at, entity="invoice", entity_id=invoice.id, action="cancelled",
+        message=f"Invoice {invoice.number} cancelled by finance: {reason}",
+    )  # fmt: skip
+    return cancelled
+
+
+@records_change("readdressed")
+def readdress(
+    session: Session, *, invoice: Invoice, settings: Settings, at: datetime, reason: str, previous_zone: str
+) -> int:
+    """After a contact or account edit: the invoice's waiting steps go to the contact now valid, in the
+    language now resolved, at the same local hour in the recipient's time zone now known
+    (`previous_zone` was theirs before). A step that would move into the past keeps its instant (an edit
+    never sends a burst); a language without templates holds the step for a person. Returns the number
+    of steps changed."""
+    layout = lay_out(session, invoice=invoice, settings=settings)
+    before, after = ZoneInfo(previous_zone), ZoneInfo(layout.recipient.zone)
+    changed = 0
+    waiting = session.exec(
+        select(Reminder).where(Reminder.invoice_id == invoice.id, col(Reminder.state).in_(PENDING_STATES))
+    ).all()
+    for reminder in waiting:
+        wall = reminder.planned_at.astimezone(before).replace(tzinfo=after)
+        planned_at = wall if wall >= at else reminder.planned_at
+        contact_id = layout.contact.id if layout.contact else None
+        was = (reminder.planned_at, reminder.contact_id, reminder.language, reminder.state)
+        reminder.planned_at, reminder.contact_id = planned_at, contact_id
+        if layout.language is None:
+            reminder.state = ReminderState.PAUSED
+            reminder.reason = f"no templates in the {layout.how} language: a person must decide"
+        else:
+            reminder.language = layout.language
+            if reminder.state == ReminderState.PLANNED:  # a held step keeps the reason it is held for
+                reminder.reason = f"{reason}; language {layout.language} from {layout.how}"
+        if (reminder.planned_at, reminder.contact_id, reminder.language, reminder.state) != was:
+            changed += 1
+        session.add(reminder)
+    return changed

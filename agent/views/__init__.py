@@ -4,6 +4,11 @@
 lists.py      invoices (filtered, paginated), accounts, tasks, reminders, timeline, inbound, documents
 schedule.py   the schedule page, one e-mail's preview, the CLI's dry run
 invoice.py    one invoice: its document, what was read, money set against it, steps, changes, audit
+review.py     the documents to check, and one document's values as the review form shows them
+task_list.py  tasks by the state of their life (to do, awaiting reply, done, cancelled), one task
+account_list.py  customers: what each owes, the contact written to, language and time zone and why
+intake.py     inbound messages a page at a time, each with its files' status
+audit_log.py  the audit trail filtered by entity, action, person and instants
 """
 
 from agent.views.invoice import invoice_detail

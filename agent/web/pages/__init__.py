@@ -4,6 +4,12 @@ common.py     rendering (Jinja2 + the user's catalog and formats), who is signed
 login.py      sign in, sign out, the user's language
 schedule.py   the schedule (home) and one e-mail's preview
 invoices.py   the invoice list, one invoice, its document, and finance's actions on it
+documents.py  documents to check: the queue, one document beside its values, confirm / correct / set aside
+tasks.py      tasks by state; answer a contact request, resolve a dispute, close or cancel a task
+accounts.py   customers: what each owes, the contact (edit), pause or resume the whole account
+intake.py     every inbound message with each file's status; the raw message as a download
+audit.py      the audit log, filtered by entity, action, person and days
+users.py      users and roles (administrators)
 
 A new page: a module with a `router`, listed in `agent.web.app.PAGES`, and its entry in the navigation
 (`templates/web/base.html`).

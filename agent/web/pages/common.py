@@ -19,8 +19,10 @@ from sqlmodel import Session
 from starlette.responses import HTMLResponse
 
 from agent.db import session_scope
+from agent.documents.corrections import field_labels
 from agent.models.user import Role
 from agent.runtime import Runtime
+from agent.templating import Said, phrase
 from agent.web import auth
 from agent.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Formats, negotiate, translations
 from agent.web.security import SESSION_COOKIE, check_origin, check_token
@@ -86,6 +88,7 @@ finance = requires(Role.FINANCE)
 admin = requires(Role.ADMIN)
 viewer_form = acting(Role.VIEWER)  # signing out, choosing one's language: any role
 finance_form = acting(Role.FINANCE)
+admin_form = acting(Role.ADMIN)
 
 
 @lru_cache(maxsize=len(LANGUAGES) * 2)
@@ -145,6 +148,39 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def page_number(text: str | None) -> int:
+    """The page asked for in `?page=`, from 1 (anything else: the first)."""
+    try:
+        return min(max(1, int(text or 1)), 1_000_000)
+    except ValueError:
+        return 1
+
+
+def said(request: Request, words: str) -> str:
+    """A refusal's words in the reader's language when they are a `Said` (the e-mails' own catalog of
+    phrases), else as they are (a message from a check, in English)."""
+    if not isinstance(words, Said):
+        return str(words)
+    language = viewer_of(request).language
+    settings = runtime_of(request).settings
+    return phrase(settings.templates_dir, language, words.key, words.values, labels=field_labels(language))
+
+
+def resume_waiting(request: Request) -> None:
+    """After a decision a message's thread waits for (a document checked, a contact given), committed:
+    resume the waiting threads at once, as the CLI does, so the invoice is recorded and planned before
+    the page answers (`relance run` would do it at its next tick; `relance web` alone never would)."""
+    from agent.flow.service import Agent  # the graph and its checkpointer: loaded when first needed
+
+    with Agent(runtime_of(request)) as agent:
+        agent.resume_waiting()
+
+
+def not_found(request: Request, message: str) -> HTMLResponse:
+    """404 with the message (already in the reader's language: `viewer_of(request).gettext("…")`)."""
+    return render(request, "error.html", status_code=404, message=message)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
