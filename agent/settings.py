@@ -12,6 +12,7 @@ import os
 import string
 from datetime import time
 from decimal import Decimal
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,9 +50,19 @@ class CompanySettings(BaseModel):
         default=None, description="Account customers pay into (shown in reminders, in the SEPA QR code)"
     )
     bic: str | None = Field(default=None, description="Its bank's BIC (optional for an IBAN in the EEA)")
+    sender_name: str | None = Field(
+        default=None,
+        description="Who every e-mail is from, as the reader's mail program shows it "
+        '(From: "Atelier Numérique – Comptabilité" <collections address>); unset: the company name',
+    )
 
     def all_names(self) -> list[str]:
         return [self.name, *self.legal_names]
+
+    def from_header(self) -> str:
+        """The From of every e-mail: the display name (quoted when it must be; a non-ASCII one is
+        RFC 2047-encoded when the message is written) and the collections address."""
+        return str(Address(display_name=self.sender_name or self.name, addr_spec=self.collections_address))
 
     # A wrong IBAN printed on every reminder sends customers' money nowhere: refused when settings load.
     @field_validator("iban")

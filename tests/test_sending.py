@@ -54,7 +54,7 @@ def test_a_batch_goes_out_on_one_connection_as_one_thread_per_invoice(
         str(alpha[1]["Message-ID"]),
     ]
     assert str(alpha[2]["References"]).split() == [str(alpha[0]["Message-ID"]), str(alpha[1]["Message-ID"])]
-    assert {str(m["From"]) for m in received} == {COMPANY.collections_address}
+    assert {m["From"].addresses[0].addr_spec for m in received} == {COMPANY.collections_address}
     assert {str(m["Reply-To"]) for m in received} == {COMPANY.collections_address}
 
 

@@ -38,6 +38,7 @@ COMPANY = CompanySettings(
     finance_address="compta@atelier-numerique.example",
     timezone="Europe/Paris",
     default_language="fr",
+    sender_name="Atelier Numérique – Comptabilité",
 )
 SUPPLIER = Party("Atelier Numérique SAS", ("12 rue de la République", "69002 Lyon, France"), "FR44732829320")
 DUPONT = Party("Boulangerie Dupont SARL", ("8 place Bellecour", "69002 Lyon", "France"), "FR96412345670")

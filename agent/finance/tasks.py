@@ -88,7 +88,7 @@ def send_task_mail(
         sender,
         message_id=message_id,
         purpose=template,
-        from_address=settings.company.collections_address,
+        from_address=settings.company.from_header(),
         recipient=task.addressee,
         rendered=rendered,
         at=at,

@@ -315,7 +315,7 @@ def build_reminder(
     )
     thread = list(dict.fromkeys(m for _, c in group for m in threads.get(c.invoice.id or 0, [])))
     return compose(
-        sender=settings.company.collections_address,
+        sender=settings.company.from_header(),
         recipient=contact.email,
         subject=rendered.subject,
         text=rendered.text,
