@@ -15,6 +15,7 @@ class TaskKind(StrEnum):
     CONTACT_REQUEST = "contact_request"  # the account has no (valid) contact: who do we write to?
     REVIEW = "review"  # a document or a reply we are not sure about
     PAYMENT_MATCH = "payment_match"  # a payment we could not allocate
+    PLAN_END = "plan_end"  # the last step went out long ago and the invoice is still open: what now?
     DIGEST = "digest"  # the weekly digest: born closed; its token makes finance's orders in reply trusted
 
 

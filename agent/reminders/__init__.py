@@ -6,6 +6,7 @@ schedule.py    the stored schedule: one reminder row per step of an invoice's pl
 changes.py     what a change did to an invoice's schedule, written down for review
 steering.py    what finance does to the schedule: pause, resume, skip, change a plan
 steps.py       one step: what it needs, whether it may go now, its e-mail
+greeting.py    how a reminder greets its reader: formal, gender-neutral unless the salutation is known
 sendtime.py    when a reminder may reach a customer: time zone, business days, send window
 legal.py       late-payment law: what a final notice states, and each country's statute
 late_claim.py  the statutory claim of one invoice as of a date: interest per period and the flat sum

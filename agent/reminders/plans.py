@@ -37,6 +37,14 @@ class Plan(BaseModel):
     name: str
     description: str = ""
     steps: list[PlanStep]
+    on_exhausted: Literal["task", "nothing"] = Field(
+        default="task",
+        description="After the last step, an invoice still open: a task for finance (what next: hand "
+        "over to collection, call, write off, extend), or nothing",
+    )
+    exhausted_after_days: int = Field(
+        default=14, ge=0, description="How long after the last step the invoice must still be open"
+    )
 
     @model_validator(mode="after")
     def _ordered_distinct(self) -> Plan:
