@@ -1,4 +1,5 @@
-"""`relance inbox | invoices | accounts | tasks | schedule`: what is in the book, read only.
+"""`relance inbox | invoices | accounts | schedule`: what is in the book, read only (`relance tasks` has
+its own module, tasks.py: it also answers them).
 
 These are the commands a person runs most: they open the database and nothing else (no graph, no mail
 client, no LLM), so they answer at once.
@@ -70,44 +71,17 @@ def inbox(
             console.print(f"    {shown(doc['file'])}: {doc['status']}: {shown(detail)}")
 
 
-STATES = ("open", "partially_paid", "paid", "credited", "exhausted")
-
-
 @app.command()
-def invoices(
-    state: Annotated[
-        str | None,
-        typer.Option(
-            "--state",
-            help="Only the invoices in this state: open, partially_paid, paid, credited, or exhausted "
-            "(the plan's last step sent, still open: finance decides what next)",
-        ),
-    ] = None,
-    data_dir: DataDir = None,
-    as_json: JsonFlag = False,
-) -> None:
+def invoices(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Invoices with their balance and status."""
     from agent import views
-
-    if state is not None and state not in STATES:
-        err.print(f"--state {state}: not a state ({', '.join(STATES)})", soft_wrap=True)
-        raise typer.Exit(2)
-
-    def rows(session: Any, runtime: Runtime) -> list[dict[str, Any]]:
-        if state != "exhausted":
-            return views.invoices(session, status=state)
-        from agent.finance.plan_end import exhausted_invoices
-
-        ended = exhausted_invoices(session, runtime.settings, now=runtime.clock.now(), waited=False)
-        ids = {invoice.id for invoice, _last in ended}
-        return [row for row in views.invoices(session) if row["id"] in ids]
 
     _listing(
         data_dir,
         as_json,
-        "Invoices" if state is None else f"Invoices: {state}",
+        "Invoices",
         ["number", "account", "due_date", "amount_due", "balance", "currency", "status"],
-        rows,
+        lambda s, _r: views.invoices(s),
     )
 
 
@@ -127,24 +101,6 @@ def accounts(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         return found
 
     _listing(data_dir, as_json, "Accounts", ["name", "vat_id", "country", "net_balance", "contact"], rows)
-
-
-@app.command()
-def tasks(
-    data_dir: DataDir = None,
-    as_json: JsonFlag = False,
-    all_tasks: Annotated[bool, typer.Option("--all", help="Include closed tasks")] = False,
-) -> None:
-    """Questions waiting for finance."""
-    from agent import views
-
-    _listing(
-        data_dir,
-        as_json,
-        "Tasks",
-        ["token", "kind", "title", "addressee", "status", "resolution"],
-        lambda s, _r: views.tasks(s, include_closed=all_tasks),
-    )
 
 
 @app.command()

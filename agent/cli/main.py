@@ -1,7 +1,8 @@
 """The `relance` command: only the assembly of the command groups, one module each.
 
 operate.py    demo, tick, run, web, ingest, serve, graph  run the product, or one turn of it
-lists.py      inbox, invoices, accounts, tasks, schedule  what there is (every one takes --json)
+lists.py      inbox, invoices, accounts, schedule         what there is (every one takes --json)
+tasks.py      tasks [resolve | cancel | answer]         questions to finance, and the answers
 steering.py   pause, resume, skip, set-plan, history    finance steers the schedule
 documents.py  documents [show | confirm | reject]       finance checks a doubtful document
 payments.py   payments [import | record | allocate | list]
@@ -25,6 +26,7 @@ from agent.cli.documents import documents_app
 from agent.cli.extract import extract
 from agent.cli.payments import payments_app
 from agent.cli.rates import rates_app
+from agent.cli.tasks import tasks_app
 from agent.cli.tokens import tokens_app
 from agent.cli.users import users_app
 
@@ -47,6 +49,7 @@ extract_app = typer.Typer()
 extract_app.command()(extract)
 app.add_typer(extract_app)
 app.add_typer(admin.db_app, name="db")
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(documents_app, name="documents")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(payments_app, name="payments")
