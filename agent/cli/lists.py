@@ -71,17 +71,44 @@ def inbox(
             console.print(f"    {shown(doc['file'])}: {doc['status']}: {shown(detail)}")
 
 
+STATES = ("open", "partially_paid", "paid", "credited", "exhausted")
+
+
 @app.command()
-def invoices(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+def invoices(
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            help="Only the invoices in this state: open, partially_paid, paid, credited, or exhausted "
+            "(the plan's last step sent, still open: finance decides what next)",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Invoices with their balance and status."""
     from agent import views
+
+    if state is not None and state not in STATES:
+        err.print(f"--state {state}: not a state ({', '.join(STATES)})", soft_wrap=True)
+        raise typer.Exit(2)
+
+    def rows(session: Any, runtime: Runtime) -> list[dict[str, Any]]:
+        if state != "exhausted":
+            return views.invoices(session, status=state)
+        from agent.finance.plan_end import exhausted_invoices
+
+        ended = exhausted_invoices(session, runtime.settings, now=runtime.clock.now(), waited=False)
+        ids = {invoice.id for invoice, _last in ended}
+        return [row for row in views.invoices(session) if row["id"] in ids]
 
     _listing(
         data_dir,
         as_json,
-        "Invoices",
+        "Invoices" if state is None else f"Invoices: {state}",
         ["number", "account", "due_date", "amount_due", "balance", "currency", "status"],
-        lambda s, _r: views.invoices(s),
+        rows,
     )
 
 
