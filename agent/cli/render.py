@@ -27,6 +27,12 @@ def local(iso: str, timezone: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def stamp(iso: str, timezone: str, *, utc: bool = False) -> str:
+    """An instant as a person reads it, with its zone named: "2026-12-02 09:00 Europe/Paris", or
+    "2026-12-02 08:00 UTC" when asked for UTC."""
+    return f"{local(iso, 'UTC')} UTC" if utc else f"{local(iso, timezone)} {timezone}"
+
+
 # Columns whose values a person copies or compares (two invoices "F-2026-0…" look the same): a narrow
 # terminal wraps or shrinks the other columns, never these.
 IDENTIFIER_COLUMNS = frozenset({"number", "invoice", "invoices", "token", "reference", "file"})
@@ -60,7 +66,7 @@ def demo_report(
     timeline: list[dict[str, Any]],
     timezone: str,
 ) -> None:
-    console.rule("[bold]What arrived, and what was extracted")
+    console.rule(f"[bold]What arrived, and what was extracted ({timezone})")
     for message in inbound:
         console.print(
             f"[bold]{local(message['received_at'], timezone)}[/] {message['sender']}  "
@@ -74,10 +80,10 @@ def demo_report(
             )
     console.rule("[bold]Tasks for finance")
     console.print(table("", tasks, ["token", "kind", "title", "status", "resolution"]))
-    console.rule("[bold]Reminder steps (times in the company's time zone)")
+    console.rule(f"[bold]Reminder steps (times in the company's time zone, {timezone})")
     shown = [{**r, "planned_at": local(r["planned_at"], timezone)} for r in reminders]
     console.print(table("", shown, ["invoice", "step", "planned_at", "language", "state", "reason"]))
-    console.rule("[bold]Timeline")
+    console.rule(f"[bold]Timeline ({timezone})")
     for event in timeline:
         console.print(f"[dim]{local(event['at'], timezone)}[/]  {escape(event['message'])}")
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from agent import audit
 from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
+from agent.cli.lists import UtcFlag
 from agent.db import session_scope
 from agent.ledger.records import open_balance
 from agent.models import Account, Reminder
@@ -117,9 +118,16 @@ def set_plan(
 
 
 def history(
-    invoice: str, account: AccountOption = None, data_dir: DataDir = None, as_json: JsonFlag = False
+    invoice: str,
+    account: AccountOption = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+    utc: UtcFlag = False,
 ) -> None:
-    """One invoice's reminders (sent and to come) and every change made to them, with its cause."""
+    """One invoice's reminders (sent and to come) and every change made to them, with its cause. Times
+    in the company's time zone (named), or in UTC with --utc; JSON has ISO 8601 times with offsets."""
+    from agent.cli.render import stamp
+
     runtime = open_runtime(data_dir)
     try:
         with session_scope(runtime.engine) as session:
@@ -160,9 +168,11 @@ def history(
         f"[bold]{escape(data['invoice'])}[/]  {escape(str(data['account']))}  {data['status']}  "
         f"balance {data['balance']} {data['currency']}" + ("  [magenta]paused[/]" if data["paused"] else "")
     )
+    zone = runtime.settings.company.timezone
     for row in data["steps"]:
         console.print(
-            f"  {row['planned_at'][:16]}  [cyan]{row['step']}[/] ({row['plan']}) \\[{row['language']}] "
+            f"  {stamp(row['planned_at'], zone, utc=utc)}  [cyan]{row['step']}[/] ({row['plan']}) "
+            f"\\[{row['language']}] "
             f"{row['state']}: {escape(str(row['reason']))}",
             soft_wrap=True,
         )
@@ -170,7 +180,7 @@ def history(
         console.print("[bold]changes[/]")
     for change in data["changes"]:
         console.print(
-            f"  {change['at'][:16]}  {escape(str(change['cause']))}\n"
+            f"  {stamp(change['at'], zone, utc=utc)}  {escape(str(change['cause']))}\n"
             f"    {escape(describe(change['changes']))}",
             soft_wrap=True,
         )
