@@ -122,8 +122,8 @@ def test_task_mails_render_in_every_company_language(language: str, template: st
         {
             "company": Settings().company,
             "task": task,
-            "account": Account(name="Acme", normalized_name="acme"),
             "title": task.title,
+            "account": Account(name="Acme", normalized_name="acme"),
             "invoices": [invoice],
             "contact": Contact(account_id=1, email="a@b.example", language="es"),
             "missing": "e-mail",
