@@ -4,18 +4,25 @@ The same code runs on SQLite (embedded default) and PostgreSQL (production). The
 Alembic; `upgrade()` brings any database to the newest revision. The embedded SQLite database is
 upgraded automatically when opened; a PostgreSQL database must be upgraded on purpose
 (`relance db upgrade`), because migrating a shared production database is a decision, not a side effect.
+
+Leases (`claim_lease`): several workers share the work through rows of `work_lease`, never through
+memory or a local file; see docs/deploy.md.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, delete, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
@@ -116,3 +123,50 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def worker_name(settings: Settings) -> str:
+    """A new signature for claims: the configured name (else the host name), the process id and a random
+    part (two agents, or two dispatch runs, in one process are two holders). A restarted worker is a new
+    holder: it never takes a dead predecessor's claim for its own, it waits for the lease like any other."""
+    return f"{settings.workers.name or socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def lease_seconds(settings: Settings) -> int:
+    """How long a claim lasts before another worker may take its work over (`workers.lease_seconds`)."""
+    return settings.workers.lease_seconds
+
+
+def claim_lease(engine: Engine, name: str, *, holder: str, now: datetime, seconds: int) -> bool:
+    """Take the lease `name` until now + seconds, or renew it when `holder` has it already. False when
+    another holder's lease has not lapsed. One upsert whose update only happens when the row is free or
+    ours: atomic on PostgreSQL (the row is locked by the conflict) and on SQLite (one writer)."""
+    from agent.models.audit import WorkLease
+
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = WorkLease.__table__  # type: ignore[attr-defined]
+    until = now + timedelta(seconds=seconds)
+    statement = insert(table).values(name=name, holder=holder, until=until, taken_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.name],
+        set_={"holder": holder, "until": until, "taken_at": now},
+        where=(table.c.until <= now) | (table.c.holder == holder),
+    ).returning(table.c.name)
+    with engine.begin() as connection:
+        return connection.execute(statement).first() is not None
+
+
+def release_lease(engine: Engine, name: str, *, holder: str) -> None:
+    """Give the lease back at once (the work is done): the next worker need not wait for it to lapse."""
+    from agent.models.audit import WorkLease
+
+    with engine.begin() as connection:
+        connection.execute(
+            delete(WorkLease).where(
+                WorkLease.name == name,  # type: ignore[arg-type]
+                WorkLease.holder == holder,  # type: ignore[arg-type]
+            )
+        )

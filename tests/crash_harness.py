@@ -60,7 +60,8 @@ PAYMENT_POINTS = (
     "agent.ledger.records.allocate:after",  # a payment allocated, not committed
 )
 DISPATCH_POINTS = (
-    "agent.reminders.dispatch._reserve_and_prepare:after",  # steps reserved (sending), nothing sent
+    "agent.reminders.dispatch._prepare:after",  # a batch claimed and its e-mails written, nothing sent
+    "agent.reminders.dispatch._mark_sending:after",  # one e-mail's steps `sending`, not handed to SMTP
     "agent.mail.smtp.SmtpSender.send:after",  # accepted by SMTP, no copy in Sent yet
     "agent.mail.smtp.SentCopySender.send:after",  # sent and filed in Sent, not marked sent
 )
@@ -143,6 +144,9 @@ def service_env(mailbox: MailboxSettings, smtp: SmtpServer, data_dir: Path) -> d
         "RELANCE_OUTGOING__HOST": "127.0.0.1",
         "RELANCE_OUTGOING__PORT": str(smtp.port),
         "RELANCE_OUTGOING__SECURITY": "none",
+        # One process at a time, each killed one restarted at the same simulated instant: its claims
+        # must lapse at once (a real deployment waits for the lease; tests/test_workers.py does).
+        "RELANCE_WORKERS__LEASE_SECONDS": "0",
     }
 
 
@@ -277,6 +281,12 @@ def check_book(
         unresolved = db.execute("SELECT id FROM reminder WHERE state = 'sending'").fetchall()
         if unresolved:
             problems.append(f"steps left in sending: {unresolved}")
+        claimed = db.execute(
+            "SELECT 'step', id FROM reminder WHERE claimed_by IS NOT NULL UNION ALL"
+            " SELECT 'message', id FROM inbound_message WHERE claimed_by IS NOT NULL"
+        ).fetchall()
+        if claimed:
+            problems.append(f"left claimed: {claimed}")
         report.ambiguous = one("SELECT COUNT(*) FROM reminder WHERE state = 'ambiguous'")
         report.sent = one("SELECT COUNT(*) FROM reminder WHERE state = 'sent'")
     ids = Counter(str(m["Message-ID"]) for m in smtp.received.messages)

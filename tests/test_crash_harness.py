@@ -25,7 +25,7 @@ def test_killed_anywhere_and_restarted_the_book_is_exact(
         password=PASSWORD,
     )
     report = run_harness(
-        data_dir=tmp_path / "data", mailbox=mailbox, smtp=smtp_server, seed=20261205, kills_per_instant=2
+        data_dir=tmp_path / "data", mailbox=mailbox, smtp=smtp_server, seed=20261206, kills_per_instant=2
     )
     assert report.problems == []
     assert report.total_kills >= 8, report.kills  # the kills really fired, in several places

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -105,7 +105,8 @@ def test_crash_after_sending_is_resolved_from_the_sent_folder(
     crashing.close()
     restarted = make_sender(settings)
     assert isinstance(restarted, SentCopySender)
-    results = dispatch_due(runtime.engine, settings, restarted, now=at, sent_mail=restarted)
+    after_lease = at + timedelta(seconds=settings.workers.lease_seconds)  # the dead one's claim lapsed
+    results = dispatch_due(runtime.engine, settings, restarted, now=after_lease, sent_mail=restarted)
     restarted.close()
     assert [r.state for r in results] == ["sent"]
     assert [r.reason for r in results] == ["found in sent mail after an interruption"]

@@ -1,9 +1,14 @@
-"""`relance run`: the service loop under APScheduler.
+"""`relance run`: the service loop under APScheduler, one worker.
 
 One job ticks every N seconds (coalesced, never two at once) on a background scheduler; the main
-thread only waits for a signal. A lock file refuses a second service
-on the same data directory, because two services would race for the same mailbox. SIGTERM and
-Ctrl-C stop after the tick in progress: a reminder step is never abandoned between send and mark.
+thread only waits for a signal. SIGTERM and Ctrl-C stop after the tick in progress: a reminder step is
+never abandoned between send and mark.
+
+On PostgreSQL any number of `relance run` processes, on any number of machines, share the work: every
+piece of it is claimed in the database (see flow/service.py), so there is no lock here. On the embedded
+SQLite database a lock file still refuses a second service on the same data directory: SQLite has one
+writer at a time, a second service would only wait on the first, and the file is the one shared thing
+such a setup has (it means nothing across machines, and PostgreSQL does not need it).
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, text
 
-from agent.clock import SystemClock
+from agent.clock import Clock, SystemClock
+from agent.flow.claims import void_claims
 from agent.flow.service import Agent
 from agent.mail.imap import ImapInbox
 from agent.runtime import Runtime
@@ -78,12 +85,45 @@ def watch_mailbox(
     watcher.close()
 
 
-def run_service(settings: Settings, *, interval: int) -> None:
+def local_lock(settings: Settings) -> AbstractContextManager[None]:
+    """The data directory's lock file on SQLite (one service per database file); none on PostgreSQL."""
+    if settings.effective_database_url.startswith("sqlite"):
+        return service_lock(settings.data_dir / "relance.lock")
+    return nullcontext()
+
+
+STARTUP_LOCK = 0x72656C61  # "rela": the advisory lock that serialises workers' start-up on PostgreSQL
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Workers starting together on PostgreSQL set up the checkpointer's tables one after the other
+    (LangGraph's `setup()` is not safe to run twice at once). An advisory lock, held only while starting."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+
+
+def open_agent(settings: Settings, clock: Clock) -> Agent:
+    runtime = Runtime.open(settings, clock)
+    if runtime.engine.dialect.name == "sqlite":
+        void_claims(runtime.engine)  # we hold the lock file: claims found are a dead process's
+    with startup_lock(runtime.engine):
+        return Agent(runtime)
+
+
+def run_service(settings: Settings, *, interval: int, clock: Clock | None = None) -> None:
+    """Tick until SIGTERM or Ctrl-C. `clock` is the system clock in production (a test may start a
+    clock of its own that runs in real time from a chosen instant)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    with (
-        service_lock(settings.data_dir / "relance.lock"),
-        Agent(Runtime.open(settings, SystemClock())) as agent,
-    ):
+    clock = clock or SystemClock()
+    with local_lock(settings), open_agent(settings, clock) as agent:
         _ = agent.inbox  # a mailbox that cannot be configured is a start-up error, not one error per tick
         agent.prune_finished_threads()  # checkpoints left by an older version or a crash
         scheduler = BackgroundScheduler(timezone="UTC")
@@ -111,7 +151,7 @@ def run_service(settings: Settings, *, interval: int) -> None:
             id="tick",
             max_instances=1,
             coalesce=True,
-            next_run_time=SystemClock().now(),
+            next_run_time=datetime.now(UTC),  # APScheduler runs on the real clock, whatever the agent's
         )
 
         if settings.mailbox.kind == "imap":
@@ -128,7 +168,7 @@ def run_service(settings: Settings, *, interval: int) -> None:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        log.info("relance running on %s, one tick every %ss", settings.data_dir, interval)
+        log.info("relance worker %s on %s, one tick every %ss", agent.worker, settings.data_dir, interval)
         scheduler.start()
         # Short waits, not one long one: the kernel may deliver SIGTERM to any thread, and Python runs
         # the handler in the main thread only when that thread next runs Python code. A main thread

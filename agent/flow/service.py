@@ -3,13 +3,19 @@
 `tick(now)` is the whole product at one instant: read the mailbox, resume conversations that finance
 answered, send the reminder steps that are due. `relance run` calls it on a schedule; `relance tick
 --now`, the demo and the tests call it with the clock they choose.
+
+Several agents (processes, machines) may tick on one database: each is a worker and every piece of work
+is claimed in the database (flow/claims.py, reminders/due.py, `agent.db.claim_lease`), never in memory.
+The holder of the `mailbox.reader` lease reads the mailbox and records new messages; any worker runs
+them. Leases are read on the agent's clock (the system clock in `relance run`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,14 +26,13 @@ from sqlmodel import Session, col, select
 
 from agent.clock import FixedClock
 from agent.customers.replies import resume_broken_promises
-from agent.db import session_scope
-from agent.flow.graph import build_graph, make_checkpointer, thread_config
+from agent.db import claim_lease, lease_seconds, release_lease, session_scope, worker_name
+from agent.flow.claims import MAILBOX_READER, claim_message, claim_this, unclaim
+from agent.flow.graph import build_graph, make_checkpointer
+from agent.flow.keeping import keep_failed_message, keep_message
 from agent.mail.imap import ImapInbox
 from agent.mail.maildir import MaildirOutbox
-from agent.mail.parse import headers_of, megabytes, parse_message
-from agent.mail.safe_text import clean_line
 from agent.mail.smtp import SentCopySender
-from agent.mail.store import content_digest
 from agent.models import InboundMessage, SyncState, Task
 from agent.models.message import InboundStatus
 from agent.models.task import TaskStatus
@@ -63,6 +68,11 @@ class Agent:
         self.checkpointer = make_checkpointer(runtime.settings)
         self.graph = build_graph(self.checkpointer)
         self._inbox: Inbox | None = None  # one connection for the agent's life (IMAP), opened on first use
+        self.worker = worker_name(runtime.settings)  # signs this agent's claims
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=lease_seconds(self.runtime.settings))
 
     @property
     def inbox(self) -> Inbox:
@@ -71,6 +81,10 @@ class Agent:
         return self._inbox
 
     def close(self) -> None:
+        try:  # a clean stop hands the mailbox over at once; a dead worker's lease lapses instead
+            release_lease(self.runtime.engine, MAILBOX_READER, holder=self.worker)
+        except Exception:  # the database may be what failed; closing must go on
+            log.warning("could not give the mailbox reader lease back", exc_info=True)
         if isinstance(self._inbox, ImapInbox):
             self._inbox.close()
         closer = getattr(self.runtime.sender, "close", None)
@@ -89,69 +103,15 @@ class Agent:
 
     # -- intake ---------------------------------------------------------------------------------------------
     def keep(self, raw: bytes) -> tuple[int, bool]:
-        """Store the raw bytes and the message row, committed, before anything reads them.
-        Returns (inbound id, whether it still needs processing). Whatever the bytes, a row is written:
-        a message too big or that cannot be parsed is recorded quarantined, with the reason."""
-        # Servers may hand the same message back with other line endings (IMAP uses CRLF): the identity
-        # of a message is its content, not its line endings. The raw bytes are stored as received.
-        digest = content_digest(raw)
-        with session_scope(self.runtime.engine) as session:
-            existing = session.exec(
-                select(InboundMessage).where(InboundMessage.content_hash == digest)
-            ).first()
-            if existing:
-                return existing.id or 0, existing.status == InboundStatus.RECEIVED
-        _, path = self.runtime.store.put(raw, suffix=".eml")
-        limits = self.runtime.settings.mailbox
-        refusal = None
-        if len(raw) > limits.max_message_bytes:  # the size alone decides: its body is never read
-            limit = megabytes(limits.max_message_bytes)
-            refusal = f"message of {megabytes(len(raw))}, over the limit of {limit}: not read"
-        # The row needs the headers only; the graph parses the whole message (once, cached) when it runs.
-        message = parse_message(headers_of(raw), digest)
-        with session_scope(self.runtime.engine) as session:
-            inbound = InboundMessage(
-                message_id=message.message_id,
-                content_hash=digest,
-                raw_path=path,
-                sender=message.sender,
-                subject=message.subject,
-                received_at=self.runtime.clock.now(),
-            )
-            if refusal:
-                inbound.status, inbound.error, inbound.kind = InboundStatus.QUARANTINED, refusal, "too_big"
-            inbound.thread_id = thread_config(digest)["configurable"]["thread_id"]
-            session.add(inbound)
-            session.flush()
-            return inbound.id or 0, refusal is None
+        """Store the raw bytes and the message row, committed (flow/keeping.py): (id, still to run)."""
+        return keep_message(self.runtime, raw)
 
     def keep_failed(self, raw: bytes, error: BaseException) -> int | None:
-        """The last resort when `keep` itself failed: a row that says why, so the message is never lost
-        in silence. None when even that cannot be written (the database is down): it stays in the inbox."""
-        digest = content_digest(raw)
-        try:
-            _, path = self.runtime.store.put(raw, suffix=".eml")
-            with session_scope(self.runtime.engine) as session:
-                existing = session.exec(
-                    select(InboundMessage).where(InboundMessage.content_hash == digest)
-                ).first()
-                inbound = existing or InboundMessage(
-                    message_id=f"<{digest}@relance.unreadable>",
-                    content_hash=digest,
-                    raw_path=path,
-                    received_at=self.runtime.clock.now(),
-                    thread_id=thread_config(digest)["configurable"]["thread_id"],
-                )
-                inbound.status = InboundStatus.QUARANTINED
-                inbound.error = clean_line(f"could not be recorded: {type(error).__name__}: {error}")[:2000]
-                session.add(inbound)
-                session.flush()
-                return inbound.id
-        except Exception:  # logged by the caller; the message stays in the inbox
-            log.exception("could not record the failure of a message either")
-            return None
+        """The last resort when `keep` itself failed: a row that says why (None: nothing could be written)."""
+        return keep_failed_message(self.runtime, raw, error)
 
     def process(self, inbound_id: int) -> str:
+        """Run one message's graph thread. The caller holds its claim (`claim_message`, `claim_this`)."""
         with session_scope(self.runtime.engine) as session:
             inbound = session.get(InboundMessage, inbound_id)
             assert inbound is not None
@@ -206,71 +166,137 @@ class Agent:
             assert inbound is not None
             inbound.status, inbound.error = status, error or inbound.error
             inbound.kind = kind if kind and kind != "None" else inbound.kind
+            inbound.claimed_by = inbound.claimed_until = None  # settled: nobody runs it any more
             session.add(inbound)
         return status
 
     def ingest(self, raw: bytes) -> tuple[int, str]:
+        """Keep one message and run it now, unless it was run already or another worker runs it."""
         inbound_id, pending = self.keep(raw)
-        if not pending:
-            with session_scope(self.runtime.engine) as session:
-                inbound = session.get(InboundMessage, inbound_id)
-                return inbound_id, inbound.status if inbound else "unknown"
-        return inbound_id, self.process(inbound_id)
+        now = self.runtime.clock.now()
+        if pending and claim_this(
+            self.runtime.engine, inbound_id, now=now, worker=self.worker, lease=self.lease
+        ):
+            return inbound_id, self.process(inbound_id)
+        return inbound_id, self._status(inbound_id)
+
+    def _status(self, inbound_id: int) -> str:
+        with session_scope(self.runtime.engine) as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            return inbound.status if inbound else "unknown"
 
     def poll_mailbox(self) -> list[int]:
-        """Every new message: kept, processed, then (only then) moved out of the inbox. A message that
-        fails in any way is recorded (or left in the inbox when nothing can be written) and the next one
-        is read: one message never stops the tick."""
-        handled: list[int] = []
+        """The mailbox side of a tick. The worker holding the `mailbox.reader` lease reads the inbox and
+        records every new message (`read_mailbox`); every worker then runs the recorded messages it can
+        claim (`process_received`); the reader moves out of the inbox the ones that are settled."""
+        engine, now = self.runtime.engine, self.runtime.clock.now()
+        reading = claim_lease(
+            engine, MAILBOX_READER, holder=self.worker, now=now, seconds=lease_seconds(self.runtime.settings)
+        )
+        handled, unsettled = self.read_mailbox() if reading else ([], {})
+        handled += self.process_received()
+        for key, inbound_id in unsettled.items():  # run in this tick, by this worker or another
+            if (status := self._status(inbound_id)) in FINISHED:
+                self._settle(key, status)
+        return list(dict.fromkeys(handled))
+
+    def read_mailbox(self) -> tuple[list[int], dict[str, int]]:
+        """Every message in the inbox: kept (raw bytes and row, committed) and, when its outcome is already
+        committed, moved out. Returns the ids settled and the messages still to run (key -> id). A message
+        that fails in any way is recorded (or left in the inbox when nothing can be written) and the next
+        one is read: one message never stops the tick."""
+        settled: list[int] = []
+        unsettled: dict[str, int] = {}
         for key, raw in self.inbox.fetch_new():
             try:
-                inbound_id, status = self.ingest(raw)
+                inbound_id, pending = self.keep(raw)
             except Exception as error:  # visible on the row, and the tick goes on
                 log.exception("message %s could not be handled", key)
                 failed = self.keep_failed(raw, error)
                 if failed is None:
                     continue  # nothing recorded: it stays in the inbox, tried again next tick
-                inbound_id, status = failed, InboundStatus.QUARANTINED
-            # Not guarded: a failure to move is the mailbox's, not this message's (its row is committed,
-            # so the next tick finds it by its content and moves it then).
-            self.inbox.settle(
-                key,
-                "quarantine" if status in (InboundStatus.QUARANTINED, InboundStatus.FAILED) else "processed",
+                inbound_id, pending = failed, False
+            if pending:
+                unsettled[key] = inbound_id
+                continue
+            self._settle(key, self._status(inbound_id))
+            settled.append(inbound_id)
+        return settled, unsettled
+
+    def _settle(self, key: str, status: str) -> None:
+        # Not guarded: a failure to move is the mailbox's, not this message's (its row is committed,
+        # so the next tick finds it by its content and moves it then).
+        quarantined = status in (InboundStatus.QUARANTINED, InboundStatus.FAILED)
+        self.inbox.settle(key, "quarantine" if quarantined else "processed")
+
+    def process_received(self) -> list[int]:
+        """Run every recorded message this worker can claim, oldest first, until none is left."""
+        done: list[int] = []
+        last = 0
+        while True:
+            inbound_id = claim_message(
+                self.runtime.engine,
+                status=InboundStatus.RECEIVED,
+                now=self.runtime.clock.now(),
+                worker=self.worker,
+                lease=self.lease,
+                after=last,
             )
-            handled.append(inbound_id)
-        return handled
+            if inbound_id is None:
+                return done
+            self.process(inbound_id)
+            done.append(inbound_id)
+            last = inbound_id
 
     def resume_waiting(self) -> list[int]:
-        """Resume every thread waiting for finance; each re-checks what it still lacks."""
+        """Resume every thread waiting for finance that this worker can claim; each re-checks what it
+        still lacks. The tasks-closed marker moves only once all were looked at: a worker that dies on
+        the way leaves it for the next tick to redo."""
         with session_scope(self.runtime.engine) as session:
-            if not self._tasks_closed_since_last_check(session):
+            closed = self._tasks_closed_since_last_check(session)
+            if closed is None:
                 return []  # nothing a waiting thread waits for has changed: no need to look at each
             waiting = session.exec(
-                select(InboundMessage).where(InboundMessage.status == InboundStatus.WAITING)
+                select(InboundMessage.id, InboundMessage.thread_id)
+                .where(InboundMessage.status == InboundStatus.WAITING)
+                .order_by(col(InboundMessage.id))
             ).all()
         resumed = []
-        for inbound in waiting:
-            config = {"configurable": {"thread_id": inbound.thread_id}}
-            if not self._awaited_tasks_changed(config):
-                continue  # resuming would only wait again, and write a checkpoint every tick
-            result = self.graph.invoke(Command(resume=True), config, context=self.runtime, durability="sync")
-            if self._settle_result(inbound.id or 0, result) != InboundStatus.WAITING:
-                resumed.append(inbound.id or 0)
+        for inbound_id, thread_id in waiting:
+            now = self.runtime.clock.now()
+            if not claim_this(
+                self.runtime.engine, inbound_id or 0, now=now, worker=self.worker, lease=self.lease
+            ):
+                continue  # another worker runs this thread now
+            try:
+                config = {"configurable": {"thread_id": thread_id}}
+                if not self._awaited_tasks_changed(config):
+                    continue  # resuming would only wait again, and write a checkpoint every tick
+                result = self.graph.invoke(
+                    Command(resume=True), config, context=self.runtime, durability="sync"
+                )
+                if self._settle_result(inbound_id or 0, result) != InboundStatus.WAITING:
+                    resumed.append(inbound_id or 0)
+            finally:
+                unclaim(self.runtime.engine, inbound_id or 0, worker=self.worker)  # settled: a no-op
+        with session_scope(self.runtime.engine) as session:
+            marker = session.get(SyncState, "tasks.closed_seen") or SyncState(
+                name="tasks.closed_seen", value=""
+            )
+            marker.value, marker.updated_at = closed, self.runtime.clock.now()
+            session.add(marker)
         return resumed
 
-    def _tasks_closed_since_last_check(self, session: Session) -> bool:
-        """True (once) when a task was closed since the previous check: one cheap query per tick.
-        Tasks only ever go from open to closed, so the number of closed tasks says whether any closed;
-        a timestamp would not (two closures can share an instant, above all on a simulated clock)."""
+    def _tasks_closed_since_last_check(self, session: Session) -> str | None:
+        """The number of closed tasks when it changed since the last look (None when not): one cheap
+        query per tick. Tasks only ever go from open to closed, so the number of closed tasks says
+        whether any closed; a timestamp would not (two closures can share an instant, above all on a
+        simulated clock)."""
         closed = session.exec(
             select(func.count()).select_from(Task).where(Task.status != TaskStatus.OPEN)
         ).one()
-        marker = session.get(SyncState, "tasks.closed_seen") or SyncState(name="tasks.closed_seen", value="")
-        if str(closed) == marker.value:
-            return False
-        marker.value, marker.updated_at = str(closed), self.runtime.clock.now()
-        session.add(marker)
-        return True
+        marker = session.get(SyncState, "tasks.closed_seen")
+        return None if marker is not None and marker.value == str(closed) else str(closed)
 
     def _awaited_tasks_changed(self, config: dict[str, Any]) -> bool:
         awaited = self.graph.get_state(config).values.get("waiting_task_ids", [])
@@ -287,21 +313,40 @@ class Agent:
         at = self.runtime.clock.now()
         report = TickReport(at=at, received=self.poll_mailbox())
         report.resumed = self.resume_waiting()
-        report.promises_broken = resume_broken_promises(self.runtime)  # their plans go on, firmer
+        # Their plans go on, firmer; one worker per run (the others find it done or taken).
+        report.promises_broken = self.run_job(
+            "job.broken_promises", lambda: resume_broken_promises(self.runtime)
+        )
         # Payments before dispatch: a payment received today stops today's step.
         report.payment_files = self.sync_payment_files() + self.sync_payment_connectors()
         sender = self.runtime.sender
         sent_mail = sender if isinstance(sender, MaildirOutbox | SentCopySender) else None
         report.dispatched = dispatch_due(
-            self.runtime.engine, self.runtime.settings, self.runtime.sender, now=at, sent_mail=sent_mail
+            self.runtime.engine,
+            self.runtime.settings,
+            self.runtime.sender,
+            now=at,
+            sent_mail=sent_mail,
+            worker=self.worker,
         )
         return report
 
+    def run_job(self, name: str, job: Callable[[], list[str]]) -> list[str]:
+        """A scheduled job's run, by one worker at a time: the one that takes its lease (given back when
+        done; a dead worker's lapses)."""
+        engine, seconds = self.runtime.engine, lease_seconds(self.runtime.settings)
+        if not claim_lease(engine, name, holder=self.worker, now=self.runtime.clock.now(), seconds=seconds):
+            return []
+        try:
+            return job()
+        finally:
+            release_lease(engine, name, holder=self.worker)
+
     def sync_payment_files(self) -> list[str]:
-        return sync_payment_folder(self.runtime)
+        return sync_payment_folder(self.runtime, holder=self.worker)
 
     def sync_payment_connectors(self) -> list[str]:
-        return sync_connectors(self.runtime)
+        return sync_connectors(self.runtime, holder=self.worker)
 
     def import_payments(self, path: Path) -> ImportReport:
         return import_payment_file(self.runtime, path)

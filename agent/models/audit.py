@@ -1,4 +1,5 @@
-"""The audit trail, and small pieces of sync state (last payment import, mailbox position)."""
+"""The audit trail, small pieces of sync state (last payment import, mailbox position), and the leases
+by which several workers share the work (see agent/db.py `claim_lease`)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,16 @@ class SyncState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=60)
     value: str
     updated_at: datetime = utc_field()
+
+
+class WorkLease(SQLModel, table=True):
+    """A piece of work one worker holds until `until`: the mailbox reader, a scheduled job's run, one
+    payment file. Taken or renewed by one conditional upsert (agent/db.py `claim_lease`); a worker that
+    dies loses it when `until` passes."""
+
+    __tablename__ = "work_lease"
+
+    name: str = Field(primary_key=True, max_length=200)
+    holder: str = Field(max_length=200)
+    until: datetime = utc_field()
+    taken_at: datetime = utc_field()

@@ -65,7 +65,7 @@ class CreditNote(SQLModel, table=True):
 class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(unique=True, max_length=200, description="Bank reference or row fingerprint")
-    account_id: int | None = Field(default=None, foreign_key="account.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     received_on: date
     amount: Decimal = money_field()
     currency: str = Field(max_length=3)

@@ -39,6 +39,9 @@ class InboundMessage(SQLModel, table=True):
     status: str = Field(default=InboundStatus.RECEIVED, max_length=20, index=True)
     error: str | None = None
     thread_id: str | None = Field(default=None, description="The graph thread that processes this message")
+    # The worker running its graph thread, until when: two workers never run one thread at once.
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_until: datetime | None = utc_field(nullable=True)
 
 
 class OutboundMessage(SQLModel, table=True):

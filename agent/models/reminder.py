@@ -1,8 +1,10 @@
 """The stored schedule: one row per planned reminder step of one invoice.
 
 States: planned -> sending -> sent | failed | ambiguous; planned -> skipped | cancelled | paused.
-The unique (invoice_id, step) key is what makes a double send impossible: a step is reserved by
-moving it from `planned` to `sending` in one UPDATE that only one dispatcher can win.
+The unique (invoice_id, step) key is what makes a double send impossible. A dispatcher first claims a
+batch of planned steps (`claimed_by`, `claimed_until`: a lease, so a dead worker's batch is taken over
+after it), then moves each e-mail's steps from `planned` to `sending` in one committed UPDATE right before
+that e-mail's own SMTP exchange: after a crash only the e-mail in flight can be in doubt.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from agent.models.base import utc_field
@@ -32,7 +34,11 @@ PENDING_STATES = (ReminderState.PLANNED, ReminderState.PAUSED)
 
 
 class Reminder(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("invoice_id", "step", name="uq_reminder_invoice_step"),)
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "step", name="uq_reminder_invoice_step"),
+        # "What is due now": state = planned and planned_at <= now, oldest first, an index range scan.
+        Index("ix_reminder_state_planned_at", "state", "planned_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
@@ -49,3 +55,5 @@ class Reminder(SQLModel, table=True):
     message_id: str | None = None
     sent_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field()
+    claimed_by: str | None = Field(default=None, max_length=200, description="The worker dispatching it")
+    claimed_until: datetime | None = utc_field(nullable=True)

@@ -1,31 +1,44 @@
 """Send due reminder steps at most once, and never after payment.
 
-For each due step: (1) reserve it and re-check everything in one transaction: an UPDATE from
-`planned` to `sending` that only one dispatcher can win, then balance, pause, account credit and
-contact; (2) send; (3) mark it sent. A crash between (2) and (3) leaves the step in `sending`; the
-next run looks for its Message-ID where sent mail is kept and marks it `sent` if found, `ambiguous`
-otherwise, for a person to decide. It is never re-sent blindly.
+Per batch: (1) claim the steps (due.py: a lease only one dispatcher can win) and re-check everything in
+one transaction: balance, pause, account credit, contact, send window; (2) per e-mail, a last look at its
+invoices, then its steps move from `planned` to `sending` in a committed UPDATE, then the SMTP exchange;
+(3) mark the batch's e-mails sent. A crash leaves only the e-mail in flight in `sending`: once its lease
+lapses the next run looks for its Message-ID where sent mail is kept and marks it `sent` if found,
+`ambiguous` otherwise, for a person to decide. It is never re-sent blindly. The batch's other steps are
+still `planned` and go out (once) after the lease.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
-from typing import Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from agent import audit
-from agent.db import session_scope
+from agent.db import lease_seconds, session_scope, worker_name
 from agent.mail.compose import domain_of, message_id_for
 from agent.mail.outgoing import Sender
 from agent.models import Allocation, AuditEvent, Invoice, OutboundMessage, Reminder
 from agent.models.reminder import ReminderState
+from agent.reminders.due import (
+    BATCH,
+    Dispatched,
+    DueStep,
+    SentLookup,
+    batches,
+    claim_batch,
+    due_steps,
+    release,
+    resolve_interrupted,
+    supersede_missed,
+)
 from agent.reminders.steps import (
     StepContext,
     Verdict,
@@ -40,118 +53,7 @@ from agent.reminders.steps import (
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class SentLookup(Protocol):
-    def contains(self, message_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Dispatched:
-    reminder_id: int
-    state: str
-    reason: str
-
-
-def resolve_interrupted(engine: Engine, sent_mail: SentLookup | None, at: datetime) -> list[Dispatched]:
-    """Steps a crash left in `sending`: sent if their Message-ID is found where sent mail is kept."""
-    results: list[Dispatched] = []
-    with session_scope(engine) as session:
-        stuck = session.exec(select(Reminder).where(Reminder.state == ReminderState.SENDING)).all()
-        for reminder in stuck:
-            if reminder.message_id and sent_mail is not None and sent_mail.contains(reminder.message_id):
-                reminder.state, reminder.sent_at = ReminderState.SENT, at
-                reminder.reason = "found in sent mail after an interruption"
-            else:
-                reminder.state = ReminderState.AMBIGUOUS
-                reminder.reason = "interrupted while sending and not found in sent mail: a person must check"
-            session.add(reminder)
-            results.append(Dispatched(reminder.id or 0, reminder.state, reminder.reason))
-    return results
-
-
-@dataclass(frozen=True)
-class DueStep:
-    """The few columns a dispatch run needs to know of each due step (not whole rows: memory stays
-    small however many steps are due at once)."""
-
-    id: int
-    invoice_id: int
-    step: int
-    step_name: str
-    planned_at: datetime
-    contact_id: int | None
-
-
-def due_steps(session: Session, now: datetime) -> list[DueStep]:
-    statement = (
-        select(
-            Reminder.id,
-            Reminder.invoice_id,
-            Reminder.step,
-            Reminder.step_name,
-            Reminder.planned_at,
-            Reminder.contact_id,
-        )
-        .where(Reminder.state == ReminderState.PLANNED, col(Reminder.planned_at) <= now)
-        .order_by(col(Reminder.planned_at), col(Reminder.id))
-    )
-    return [DueStep(*row) for row in session.exec(statement)]
-
-
-def supersede_missed(engine: Engine, now: datetime) -> list[Dispatched]:
-    """After a gap (service down, machine asleep), an invoice may have several steps due at once. Only
-    the latest goes out: the customer gets one message, in the tone the plan has reached, not three in a
-    minute. The older ones are skipped, each with its reason: caught up once, never dropped silently."""
-    results: list[Dispatched] = []
-    with session_scope(engine) as session:
-        due = due_steps(session, now)
-        latest: dict[int, DueStep] = {}
-        for step in due:
-            if step.invoice_id not in latest or step.step > latest[step.invoice_id].step:
-                latest[step.invoice_id] = step
-        for step in due:
-            keep = latest[step.invoice_id]
-            if step.id == keep.id:
-                continue
-            reason = (
-                f"missed on {step.planned_at:%Y-%m-%d} while relance was not running; "
-                f"only the latest due step ({keep.step_name}) goes out"
-            )
-            skipped = session.connection().execute(
-                update(Reminder)
-                .where(col(Reminder.id) == step.id, col(Reminder.state) == ReminderState.PLANNED)
-                .values(state=ReminderState.SKIPPED, reason=reason)
-            )
-            if skipped.rowcount == 1:
-                audit.record(
-                    session,
-                    at=now,
-                    entity="reminder",
-                    entity_id=step.id,
-                    action="skipped",
-                    message=f"Step {step.step_name} skipped: {reason}",
-                )
-                results.append(Dispatched(step.id, ReminderState.SKIPPED, reason))
-    return results
-
-
-BATCH = 25  # steps reserved (and later marked) per transaction
-
-
-def batches(due: list[DueStep], size: int = BATCH) -> list[list[int]]:
-    """Due step ids in batches of about `size`, never splitting one contact's steps: the steps that go
-    out as one e-mail must be reserved together."""
-    by_contact: dict[object, list[int]] = {}
-    for step in due:
-        key = step.contact_id if step.contact_id is not None else ("step", step.id)
-        by_contact.setdefault(key, []).append(step.id)
-    result: list[list[int]] = [[]]
-    for ids in by_contact.values():
-        if result[-1] and len(result[-1]) + len(ids) > size:
-            result.append([])
-        result[-1].extend(ids)
-    return [batch for batch in result if batch]
+__all__ = ["BATCH", "Dispatched", "DueStep", "SentLookup", "batches", "dispatch_due", "due_steps"]
 
 
 @dataclass(frozen=True)
@@ -166,49 +68,61 @@ class Prepared:
 
 
 def dispatch_due(
-    engine: Engine, settings: Settings, sender: Sender, *, now: datetime, sent_mail: SentLookup | None = None
+    engine: Engine,
+    settings: Settings,
+    sender: Sender,
+    *,
+    now: datetime,
+    sent_mail: SentLookup | None = None,
+    worker: str | None = None,
 ) -> list[Dispatched]:
-    """Send every due step once: per batch, reserve and re-check (one transaction), send, then record.
+    """Send every due step once: per claimed batch, re-check (one transaction), then per e-mail mark its
+    steps `sending` (committed) and send, then record the batch.
 
-    Each step is reserved and re-checked in a committed transaction before its e-mail leaves, and marked
-    sent only after; a crash in between leaves it `sending`, resolved by `resolve_interrupted`. Batching
-    only decides how many steps share those two transactions (a synchronous commit each)."""
-    results = resolve_interrupted(engine, sent_mail, now)
+    `worker` signs the claims (default: a name of its own for this run). The lease is
+    `workers.lease_seconds` on the injected clock's `now`: a dead dispatcher's steps are taken over once
+    it has lapsed."""
+    worker = worker or worker_name(settings)
+    lease = timedelta(seconds=lease_seconds(settings))
+    results = resolve_interrupted(engine, sent_mail, now, worker=worker)
     results += supersede_missed(engine, now)
-    with session_scope(engine) as session:
-        due = due_steps(session, now)
-    for batch in batches(due):
-        prepared = _reserve_and_prepare(engine, settings, batch, now, results)
-        outcomes: list[tuple[Prepared, Exception | None]] = []
-        for item in prepared:
-            withdrawn, error = _send_if_still_owed(engine, settings, sender, item, now)
-            if withdrawn:
+    held: list[int] = []  # claimed, looked at, left planned: given back at the end of the run
+    try:
+        while batch := claim_batch(engine, now=now, worker=worker, lease=lease):
+            prepared = _prepare(engine, settings, batch, now, results, held)
+            outcomes: list[tuple[Prepared, Exception | None]] = []
+            for item in prepared:
+                withdrawn, error, marked = _send_if_still_owed(
+                    engine, settings, sender, item, now, worker=worker, until=now + lease
+                )
                 results += withdrawn
-            else:
-                outcomes.append((item, error))
-        results += _record(engine, outcomes, now)
+                held += [w.reminder_id for w in withdrawn if w.state == ReminderState.PLANNED]
+                if marked:
+                    outcomes.append((item, error))
+            results += _record(engine, outcomes, now)
+    finally:
+        release(engine, held, worker=worker)
     return results
 
 
-def _reserve_and_prepare(
-    engine: Engine, settings: Settings, reminder_ids: list[int], now: datetime, results: list[Dispatched]
+def _prepare(
+    engine: Engine,
+    settings: Settings,
+    reminder_ids: list[int],
+    now: datetime,
+    results: list[Dispatched],
+    held: list[int],
 ) -> list[Prepared]:
-    """Reserve the batch's steps, re-check each, and write their e-mails, all in one transaction.
-
-    The reservation is one UPDATE from `planned` to `sending`: a step another dispatcher took, or whose
-    state changed since it was listed, is not returned and not touched."""
+    """Re-check each claimed step and write the e-mails, in one transaction. A step that may not go now
+    (a hold, a send window) gets its verdict; a held or postponed step stays planned and claimed until
+    the end of the run (`held`), so the run does not look at it twice."""
     domain = domain_of(settings.company.collections_address)
     with session_scope(engine) as session:
-        reserved = session.connection().execute(
-            update(Reminder)
-            .where(col(Reminder.id).in_(reminder_ids), col(Reminder.state) == ReminderState.PLANNED)
-            .values(state=ReminderState.SENDING, reason=f"reserved at {now.isoformat()}")
-            .returning(Reminder.id)
-        )
-        reserved_ids = sorted(reserved.scalars())
         payment_data_hold = stale_payment_data(session, settings, now)
         ready: list[tuple[Reminder, StepContext]] = []
-        reminders = session.exec(select(Reminder).where(col(Reminder.id).in_(reserved_ids))).all()
+        reminders = session.exec(
+            select(Reminder).where(col(Reminder.id).in_(reminder_ids)).order_by(col(Reminder.id))
+        ).all()
         contexts = load_contexts(session, list(reminders))
         for reminder in reminders:
             context = contexts[reminder.id or 0]
@@ -219,6 +133,10 @@ def _reserve_and_prepare(
                 ready.append((reminder, context))
                 continue
             reminder.state, reminder.reason = verdict
+            if verdict.state == ReminderState.PLANNED:
+                held.append(reminder.id or 0)
+            else:
+                reminder.claimed_by = reminder.claimed_until = None
             session.add(reminder)
             if verdict.state != ReminderState.PLANNED:  # a hold is retried every tick: its reason is enough
                 audit.record(
@@ -234,9 +152,6 @@ def _reserve_and_prepare(
         threads = threads_of(session, [reminder.invoice_id for reminder, _ in ready])
         for group in group_for_one_email(ready):
             message_id = message_id_for("reminder", str(group[0][0].id), domain)
-            for reminder, _context in group:
-                reminder.message_id = message_id
-                session.add(reminder)
             prepared.append(
                 Prepared(
                     reminder_ids=tuple(reminder.id or 0 for reminder, _ in group),
@@ -272,11 +187,19 @@ LAST_LOOK_ALLOCATIONS = sa_select(Allocation.invoice_id, Allocation.amount).wher
 
 
 def _send_if_still_owed(
-    engine: Engine, settings: Settings, sender: Sender, item: Prepared, now: datetime
-) -> tuple[list[Dispatched], Exception | None]:
+    engine: Engine,
+    settings: Settings,
+    sender: Sender,
+    item: Prepared,
+    now: datetime,
+    *,
+    worker: str,
+    until: datetime,
+) -> tuple[list[Dispatched], Exception | None, bool]:
     """The last look before the e-mail leaves, with its invoices' rows locked until it has left.
+    Returns (steps withdrawn, the send's error, whether its steps were marked `sending`).
 
-    A payment or a pause committed since the steps were reserved is seen here. That invoice's step is
+    A payment or a pause committed since the steps were claimed is seen here. That invoice's step is
     withdrawn; the other invoices of the same e-mail go back to `planned` and leave at the next run in an
     e-mail rewritten without it (an e-mail that lists a paid invoice is never sent). On PostgreSQL the
     lock also makes a payment committing during the send wait for it, so the two are ordered: the
@@ -302,13 +225,42 @@ def _send_if_still_owed(
                     f"withdrawn before sending: balance {balance} {currency}",
                 )
         if withdrawn:
-            return _withdraw(connection, item, withdrawn, now), None
+            return _withdraw(connection, item, withdrawn, now), None, False
+        if not _mark_sending(engine, item, worker=worker, until=until):
+            return [], None, False  # the claim lapsed and another dispatcher has these steps now
         try:
             sender.send(item.message)
         except Exception as error:  # the steps must not stay reserved forever: say what happened
             log.exception("sending reminder(s) %s failed", item.reminder_ids)
-            return [], error
-    return [], None
+            return [], error, True
+    return [], None, True
+
+
+def _mark_sending(engine: Engine, item: Prepared, *, worker: str, until: datetime) -> bool:
+    """This e-mail's steps, and only them, become `sending`, committed before the SMTP exchange begins:
+    after a crash, exactly the e-mail that may have left is in doubt. A transaction of its own (a second
+    connection), because the last look's must stay open to keep the invoices locked during the send;
+    it writes no invoice row, so it never waits on that lock."""
+    try:
+        with engine.begin() as connection:
+            marked = connection.execute(
+                update(Reminder)
+                .where(
+                    col(Reminder.id).in_(item.reminder_ids),
+                    col(Reminder.state) == ReminderState.PLANNED,
+                    col(Reminder.claimed_by) == worker,
+                )
+                .values(state=ReminderState.SENDING, message_id=item.message_id, claimed_until=until)
+            )
+            if marked.rowcount != len(item.reminder_ids):
+                raise _NoLongerOurs  # rolled back: none of it leaves from here
+    except _NoLongerOurs:
+        return False
+    return True
+
+
+class _NoLongerOurs(Exception):
+    """Part of an e-mail's steps was taken over by another dispatcher (this one's lease lapsed)."""
 
 
 def _withdraw(
@@ -324,10 +276,12 @@ def _withdraw(
                 "it goes out at the next run in an e-mail rewritten without it",
             ),
         )
+        # A step put back stays claimed until the end of the run (`held`): it leaves at the next run.
+        claim = {} if state == ReminderState.PLANNED else {"claimed_by": None, "claimed_until": None}
         connection.execute(
             update(Reminder)
             .where(col(Reminder.id) == reminder_id)
-            .values(state=state, reason=reason, message_id=None)
+            .values(state=state, reason=reason, message_id=None, **claim)
         )
         connection.execute(
             insert(AuditEvent).values(
@@ -356,6 +310,7 @@ def _record(
             listed = len(item.reminder_ids)
             for reminder_id in item.reminder_ids:
                 reminder = rows[reminder_id]
+                reminder.claimed_by = reminder.claimed_until = None
                 if error is not None:
                     reminder.state, reminder.reason = ReminderState.FAILED, f"send failed: {error}"
                     session.add(reminder)

@@ -1,0 +1,98 @@
+"""Work claimed in the database: the dispatcher's per-e-mail in-flight marker and its lease, leases.
+
+A kill is a BaseException raised from inside the sender: nothing after it in the dispatcher runs, and the
+transactions it had open are rolled back, as the kernel's SIGKILL leaves them (tests/crash_harness.py
+kills real processes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+from sqlmodel import select
+
+from agent.db import claim_lease, release_lease, session_scope
+from agent.mail.maildir import MaildirOutbox
+from agent.models import Reminder
+from agent.reminders.dispatch import dispatch_due
+from agent.runtime import Runtime
+from agent.settings import Settings
+from tests.helpers import planned_invoice
+
+COURTESY = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)  # the courtesy step of invoices due Wed 2 Dec
+
+
+class Killed(BaseException):
+    pass
+
+
+class KilledDuringNthSend(MaildirOutbox):
+    """Dies inside the n-th SMTP exchange, before the server took the message."""
+
+    def __init__(self, settings: Settings, nth: int) -> None:
+        super().__init__(settings.outbox_path)
+        self.calls, self.nth = 0, nth
+
+    def send(self, message: EmailMessage) -> None:
+        self.calls += 1
+        if self.calls == self.nth:
+            raise Killed
+        super().send(message)
+
+
+def reminder_states(runtime: Runtime) -> Counter[str]:
+    with session_scope(runtime.engine) as session:
+        return Counter(r.state for r in session.exec(select(Reminder).where(Reminder.step == 0)))
+
+
+def test_a_kill_mid_batch_leaves_only_the_email_in_flight_in_doubt(
+    runtime: Runtime, settings: Settings
+) -> None:
+    for index in range(10):  # ten customers: ten e-mails, one batch
+        planned_invoice(runtime, name=f"Customer {index}", number=f"F-{index}")
+    with pytest.raises(Killed):
+        dispatch_due(runtime.engine, settings, KilledDuringNthSend(settings, 4), now=COURTESY)
+    # Three e-mails left, the fourth was in flight, six were never handed to SMTP.
+    assert reminder_states(runtime) == Counter({"sending": 4, "planned": 6})
+    outbox = MaildirOutbox(settings.outbox_path)
+    # The dead dispatcher's lease has not lapsed: another one leaves its batch alone.
+    assert dispatch_due(runtime.engine, settings, outbox, now=COURTESY, sent_mail=outbox) == []
+    later = COURTESY + timedelta(seconds=settings.workers.lease_seconds)
+    results = dispatch_due(runtime.engine, settings, outbox, now=later, sent_mail=outbox)
+    assert Counter(r.state for r in results) == Counter({"sent": 9, "ambiguous": 1})
+    assert reminder_states(runtime) == Counter({"sent": 9, "ambiguous": 1})
+    ids = Counter(str(m["Message-ID"]) for m in outbox.messages())
+    assert len(ids) == 9 and set(ids.values()) == {1}  # nine e-mails, each once; the one in doubt not resent
+    with session_scope(runtime.engine) as session:
+        claimed = session.exec(select(Reminder).where(Reminder.claimed_by.is_not(None))).all()  # type: ignore[union-attr]
+    assert claimed == []  # nothing left claimed
+
+
+def test_a_held_step_is_looked_at_once_per_run_and_given_back(runtime: Runtime, settings: Settings) -> None:
+    planned_invoice(runtime)
+    settings.reminders.max_payment_sync_age_hours = 24  # payments never synced: every step is held
+    (result,) = dispatch_due(runtime.engine, settings, MaildirOutbox(settings.outbox_path), now=COURTESY)
+    assert result.state == "planned"  # held, once (a held step claimed again would loop or repeat)
+    with session_scope(runtime.engine) as session:
+        step = session.exec(select(Reminder).where(Reminder.step == 0)).one()
+    assert step.state == "planned" and (step.claimed_by, step.claimed_until) == (None, None)
+
+
+def test_a_lease_is_held_by_one_worker_until_it_lapses_or_is_given_back(runtime: Runtime) -> None:
+    engine, at = runtime.engine, COURTESY
+    assert claim_lease(engine, "mailbox.reader", holder="a", now=at, seconds=30)
+    assert not claim_lease(engine, "mailbox.reader", holder="b", now=at + timedelta(seconds=29), seconds=30)
+    assert claim_lease(
+        engine, "mailbox.reader", holder="a", now=at + timedelta(seconds=29), seconds=30
+    )  # renewed
+    assert not claim_lease(engine, "mailbox.reader", holder="b", now=at + timedelta(seconds=58), seconds=30)
+    assert claim_lease(
+        engine, "mailbox.reader", holder="b", now=at + timedelta(seconds=59), seconds=30
+    )  # lapsed
+    release_lease(engine, "mailbox.reader", holder="a")  # not a's any more: nothing happens
+    assert not claim_lease(engine, "mailbox.reader", holder="a", now=at + timedelta(seconds=60), seconds=30)
+    release_lease(engine, "mailbox.reader", holder="b")
+    assert claim_lease(engine, "mailbox.reader", holder="a", now=at + timedelta(seconds=60), seconds=30)
