@@ -78,3 +78,23 @@ def test_an_amount_no_second_figure_confirms_goes_to_a_person() -> None:
     # an amount due that is neither the gross nor the gross less a prepayment
     odd = confirmed + "Zahlbetrag:    990,00 EUR\n"
     assert extract_from_text(odd).confidence["amount_due"] < 0.8
+
+
+def test_the_sum_row_of_a_table_per_vat_rate_is_the_total() -> None:
+    """The first row closes net + tax = gross as well as the sums do: the column's sum is the total."""
+    table = (
+        "   Warenwert      Nettobetrag       MwSt-Betrag    MwSt-%        Endbetrag\n"
+        "     -5,00          -4,85             -0,92        19,0            -5,77\n"
+        "     -2,90          -2,82             -0,20         7,0            -3,02\n"
+        "\n"
+        "     -7,90          -7,67             -1,12         EUR            -8,79\n"
+    )
+    assert _totals(HEAD + table)[:3] == (Decimal("7.67"), Decimal("1.12"), Decimal("8.79"))
+    # rows without their sum: no row is the total for sure
+    rows_only = HEAD + table.rsplit("\n\n", 1)[0] + "\n"
+    assert extract_from_text(rows_only).confidence["amount_due"] < 0.8
+
+
+def test_a_party_identifier_line_is_not_the_name() -> None:
+    text = "Käufer\nGLN 4304171000002\nMUSTER-KUNDE GMBH\nKUNDENWEG 88\n40235 DUESSELDORF\n"
+    assert extract_from_text(text).customer.name == "MUSTER-KUNDE GMBH"

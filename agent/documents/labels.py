@@ -41,7 +41,7 @@ CUSTOMER_NUMBER = (
 )
 ISSUE_DATE = (
     r"date de (?:la )?facture|date d['’]?(?:[ée]mission|avoir)|date de facturation|invoice date|date of issue"
-    r"|issue date|date issued|rechnungsdatum|belegdatum|gutschriftsdatum|ausstellungsdatum"
+    r"|issue date|date issued|rechnungsdatum|beleg-?datum|gutschriftsdatum|ausstellungsdatum"
     r"|fecha de (?:factura|emisi[óo]n|expedici[óo]n)|data (?:(?:della )?fattura|(?:di )?emissione)"
     r"|factuurdatum|data (?:da fatura|de emiss[ãa]o)|issued(?:\s*on)?|data\s*(?:del\s*)?documento"
     r"|fecha\s*documento|documentdatum|dokumentdatum"
@@ -241,6 +241,10 @@ PERSON_LINE = r"^(?:attn|attention|[àa] l['’]attention|z\.\s*hd\.?|c/o)\b|\bc
 NUMBER_FIELD = (
     r"^(?:nummer|number|no\.|kunden-?nr\.?|kundennummer|customer\s*(?:no\.?|number|id)|client\s*(?:no\.?|number|id)"
     r"|n[°º]\s*(?:de\s*)?client)\s*:"
+)
+# A party's registry identifier on a line of its own in its block ("GLN 4304171000002", "SIRET: 123...").
+PARTY_ID = (
+    r"^(?:gln|iln|ean|gtin|duns|eori|siret|siren|kvk(?:-?nummer)?|leitweg-?id)\s*(?:nr\.?|no\.?)?\s*[:#]?\s*\d"
 )
 ADDRESS_PREFIX = r"^(?:anschrift|adresse|address|direcci[óo]n|indirizzo|adres|morada)\s*:\s*"
 FIELD_PREFIX = r"^(?:name|nom|raison sociale|firma|company|soci[ée]t[ée])\s*:\s*"

@@ -204,7 +204,12 @@ def _name_first(block: list[str]) -> list[str]:
             if index and salutation.match(block[index - 1].strip()):  # "Herrn" above "Name: Max Muster"
                 return [f"{block[index - 1].strip()} {name}", *block[: index - 1], *block[index + 1 :]]
             return [name, *block[:index], *block[index + 1 :]]
-    block = [line for line in block if not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)]
+    block = [
+        line
+        for line in block
+        if not re.match(labels.NUMBER_FIELD, line, re.IGNORECASE)
+        and not re.match(labels.PARTY_ID, line, re.I)
+    ]
     person = re.compile(labels.PERSON_LINE, re.IGNORECASE)
     while block and (person.search(block[0]) or not_a_name(block[0])):
         block = block[1:]

@@ -272,7 +272,8 @@ def extract_from_text(
             confidence["amount_due"] = confidence.get("total_gross", 0.0)
     else:
         confidence["amount_due"] = totals["due"].confidence if totals["due"] else 0.0
-    if not closes(net, tax, gross) or amount_due not in (gross, gross - (prepaid or 0) if gross else None):
+    unconfirmed = not closes(net, tax, gross) or totals["rows"] is not None  # "rows": see totals.column_sum
+    if unconfirmed or amount_due not in (gross, gross - (prepaid or 0) if gross else None):
         # Two signals or none: an amount no other printed total confirms (no net and tax adding up to
         # the gross, an amount due that is neither the gross nor the gross less what was prepaid) may
         # be a subtotal, a VAT row or a figure from a sentence. A person checks it.

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 from agent.documents import labels
 from agent.documents.labelled import BELOW_CONFIDENCE, LABEL_CONFIDENCE, Found, find_after_label
-from agent.documents.parsing import AMOUNT_RE, parse_amount
+from agent.documents.parsing import AMOUNT_RE, ISO_CODE, parse_amount
 from agent.documents.tax_table import READ, find_vat_breakdown
 
 CENT = Decimal("0.01")
+CENTS = re.compile(r"[.,]\d{2}\)?$")
+WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def amount_value(found: Found | None) -> Decimal | None:
@@ -45,6 +47,12 @@ def find_totals(lines: list[str], currency: str | None = None) -> dict[str, Foun
             c for c in net_candidates if (n := amount_value(c)) is not None and abs(n + tax - gross) <= CENT
         ]
         totals["net"] = closing[-1] if closing else totals["net"]
+    unsure = []
+    for key in ("gross", "net", "tax"):
+        totals[key], sure = column_sum(lines, totals[key])
+        if not sure:
+            unsure.append(key)
+    totals["rows"] = Found(",".join(unsure), -1, 0.0, "unsure") if unsure else None
     if not closes(*(amount_value(totals[k]) for k in ("net", "tax", "gross"))):
         # No last-printed triple closes: any other reading of the labelled values that does is the
         # document's own arithmetic (a subtotal printed after the gross, the tax total before a VAT row).
@@ -125,3 +133,37 @@ def confirmed_totals(
         find_after_label(lines, labels.PREPAID, AMOUNT_RE, below=1, strict=True, every=every, last=True)
         totals["prepaid"] = next((p for p in every if amount_value(p) == gross - due), None)
     return gross, tax
+
+
+def column_sum(lines: list[str], found: Found | None) -> tuple[Found | None, bool]:
+    """A value read under its header, and whether it is sure. A table of totals per VAT rate prints one
+    row per rate under "Nettobetrag  MwSt-Betrag  Endbetrag", then their sums: the first row closes net
+    + tax = gross as well as the sum row does. When the header's column holds more figures below the
+    value, the one that is the sum of those above it is the total; with no such sum, the value is one row
+    among several, and not sure."""
+    if found is None or not found.how.endswith("|below"):
+        return found, True
+    start = lines[found.line].find(found.value)
+    if start < 0:
+        return found, True
+    end = start + len(found.value)
+    column: list[tuple[int, str]] = [(found.line, found.value)]
+    for index in range(found.line + 1, min(len(lines), found.line + 6)):
+        cell = next(
+            (m for m in AMOUNT_RE.finditer(lines[index]) if m.start() < end + 2 and m.end() > start - 2), None
+        )
+        if WORD.search(ISO_CODE.sub("", lines[index])):
+            break  # a labelled row of its own ("Acompte : 10,00") or a sentence: the column ended
+        if cell and CENTS.search(cell.group(0)):  # an amount in cents, not a day or a count
+            column.append((index, cell.group(0)))
+        elif lines[index].strip():
+            break  # a sentence or another table under it: the column ended
+    if len(column) == 1:
+        return found, True
+    values = [parse_amount(value) for _, value in column]
+    for at in range(len(values) - 1, 0, -1):
+        above = values[:at]
+        if values[at] is not None and None not in above and values[at] == sum(above, Decimal(0)):  # type: ignore[arg-type]
+            line, value = column[at]
+            return Found(value, line, found.confidence, found.how), True
+    return found, False
