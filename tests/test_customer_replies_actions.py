@@ -135,7 +135,9 @@ def test_an_out_of_office_to_a_task_creates_no_contact(
     agent.tick()
     body = "Je suis absente jusqu'au 30 novembre. Pour toute urgence : marie.martin@supplier.example"
     deliver(runtime, reply_to_task(outbox, body))
+    sent_before = len(list(outbox.messages()))
     agent.tick(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Contact)).all() == []
         assert session.exec(select(Task)).one().status == "open"
+    assert len(list(outbox.messages())) == sent_before  # no "your answer lacks an address" to a machine

@@ -77,6 +77,13 @@ def _answer_contact_request(
     task, message, inbound_key, at = reply.task, reply.message, reply.inbound_key, reply.at
     account = session.get(Account, task.account_id)
     assert account is not None
+    if answer.automatic:  # an out-of-office or a ticket number: nobody answered, the task stays open
+        audit.record(
+            session, at=at, entity="task", entity_id=task.id, action="reply_automatic",
+            message=f"Automatic reply from {message.sender} to task {task.token}: no answer, nothing asked",
+            words=message.body_text[:500],
+        )  # fmt: skip
+        return ReplyOutcome("automatic", "an automatic reply is not an answer: the task stays open", task.id)
     if not answer.email:
         send_task_mail(
             session,
