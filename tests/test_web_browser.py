@@ -1,7 +1,8 @@
 """The workspace in a real browser: Debian's Chromium driven by Playwright, against a real `relance web`
 process on a loopback port, on the demo's book (plus a few customers abroad). Signs in, reads the
 schedule, opens an e-mail preview in place, pauses and resumes an invoice, reads the workspace in French,
-and checks that the server refuses a viewer's action. The screenshots it takes go to
+corrects and confirms a document relance doubted, answers a contact request, and checks that the server
+refuses a viewer's action. The screenshots it takes go to
 $RELANCE_SCREENSHOTS when set (`docs/screenshots` to refresh the committed ones), else to a temporary
 folder."""
 
@@ -63,8 +64,38 @@ def _book_abroad(runtime: Runtime) -> None:
         ]:
             invoice = make_invoice(session, account, number, amount, due=due, at=at)
             plan_reminders(session, invoice=invoice, settings=runtime.settings, at=at)
-        for role in (Role.VIEWER, Role.FINANCE):
+        for role in (Role.VIEWER, Role.FINANCE, Role.ADMIN):
             add_user(session, email=f"{role.value}@atelier.example", password=PASSWORD, role=role, at=at)
+
+
+def _mail_for_finance(runtime: Runtime) -> None:
+    """What a morning's mailbox brings finance: an invoice whose due date no reader finds (a document to
+    check) and one of a new customer (a contact to give); the agent reads them before the server starts."""
+    from decimal import Decimal
+
+    from agent.demo.pdfs import DemoDocument, Party, render_pdf
+    from agent.demo.scenario import COMPANY, SUPPLIER
+    from agent.flow.service import Agent
+    from tests.conftest import make_email
+
+    def pdf(number: str, customer: Party, labels: dict[str, str] | None = None) -> bytes:
+        return render_pdf(
+            DemoDocument(
+                language="fr", kind="invoice", number=number, issue_date=date(2027, 1, 4), currency="EUR",
+                supplier=SUPPLIER, customer=customer, tax_rate=Decimal("20"), due_date=date(2027, 2, 3),
+                lines=[("Maintenance annuelle", Decimal("1"), Decimal("1850.00"))], labels=labels or {},
+            )
+        )  # fmt: skip
+
+    lumiere = Party("Café Lumière SARL", ("3 quai Saint-Vincent", "69001 Lyon", "France"), "FR27490348122")
+    vinci = Party("Vinci Traiteur SAS", ("14 rue Mercière", "69002 Lyon", "France"), "FR73530281569")
+    at = runtime.clock.now()
+    files = [("F-2027-0007.pdf", pdf("F-2027-0007", vinci, {"due": "Date butoir convenue"})),
+             ("F-2027-0008.pdf", pdf("F-2027-0008", lumiere))]  # fmt: skip
+    for name, data in files:
+        runtime.inbox().deliver(make_email(sender=COMPANY.finance_address, files=[(name, data)], at=at))
+    with Agent(runtime) as agent:
+        agent.tick()
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +108,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     demo = run_demo(data_dir)
     runtime = Runtime.open(demo.settings, FixedClock(demo.ended_at))
     _book_abroad(runtime)
+    _mail_for_finance(runtime)
     runtime.engine.dispose()
     port = _free_port()
     command = [sys.executable, "-m", "agent", "web", "--data-dir", str(data_dir), "--port", str(port)]
@@ -191,4 +223,63 @@ def test_a_viewer_is_refused_by_the_server(browser: object, workspace: Workspace
             f"{workspace.url}{invoice_path}/{action}", form={**form, "csrf": csrf or ""}
         )
         assert answer.status == 403, action  # ...and the server refuses, with the session's valid token
+    for path in ("/documents/1/confirm", "/documents/1/reject", "/tasks/1/contact", "/tasks/1/resolve",
+                 "/tasks/1/cancel", "/accounts/1/pause", "/accounts/1/contact", "/users"):  # fmt: skip
+        answer = page.request.post(workspace.url + path, form={"csrf": csrf or "", "reason": "x"})
+        assert answer.status == 403, path
     page.close()
+
+
+def test_finance_corrects_a_document_and_answers_a_task(browser: object, workspace: Workspace) -> None:
+    page = _sign_in(browser, workspace, "finance@atelier.example")
+    page.goto(workspace.url + "/documents")
+    if page.locator("#language").input_value() != "en":  # the test before read it in French
+        page.select_option("#language", "en")
+        with page.expect_navigation():
+            page.locator("form[action='/me/language'] button").click()
+    page.screenshot(path=str(workspace.shots / "documents.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("link", name="F-2027-0007").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#f_due_date").input_value() == ""  # the due date no reader found
+    page.fill("#f_due_date", "2027-02-03")
+    page.screenshot(path=str(workspace.shots / "document-check.png"), full_page=True)
+    with page.expect_navigation() as confirmed:
+        page.get_by_role("button", name="Confirm these values").click()
+    assert confirmed.value is not None and confirmed.value.status == 200 and "done=confirmed" in page.url
+    assert "The invoice F-2027-0007 is recorded." in page.locator(".notice.ok").inner_text()
+
+    page.goto(workspace.url + "/tasks")
+    page.screenshot(path=str(workspace.shots / "tasks.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Contact needed for Café Lumière SARL").click()
+    page.fill("#c-email", "compta@cafe-lumiere.example")
+    page.fill("#c-name", "Claire Martin")
+    page.select_option("#c-salutation", "ms")
+    page.select_option("#c-language", "fr")
+    page.screenshot(path=str(workspace.shots / "task-contact.png"), full_page=True)
+    with page.expect_navigation() as answered:
+        page.get_by_role("button", name="Save the contact").click()
+    assert answered.value is not None and answered.value.status == 200 and "done=answered" in page.url
+    page.goto(workspace.url + "/?q=F-2027-0008&days=60")  # the invoice's reminders are on the schedule
+    assert page.locator("a.ident", has_text="F-2027-0008").count() >= 1
+
+    page.goto(workspace.url + "/accounts")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Café Lumière SARL").click()
+    assert "compta@cafe-lumiere.example" in page.locator("main").inner_text()
+    page.screenshot(path=str(workspace.shots / "customer.png"), full_page=True)
+    page.goto(workspace.url + "/intake")
+    page.screenshot(path=str(workspace.shots / "intake.png"), full_page=True)
+    page.goto(workspace.url + "/audit?actor=finance@atelier")
+    assert page.locator("table.audit tbody tr").count() >= 2  # the confirmation and the answer, by name
+    page.screenshot(path=str(workspace.shots / "audit.png"), full_page=True)
+    page.close()
+    admin = _sign_in(browser, workspace, "admin@atelier.example")
+    admin.goto(workspace.url + "/users")
+    admin.fill("#u-email", "new.colleague@atelier.example")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Add the user").click()
+    assert len(admin.locator("code.password").inner_text()) >= 12  # shown once, on this answer only
+    admin.screenshot(path=str(workspace.shots / "users.png"), full_page=True)
+    admin.close()

@@ -63,11 +63,21 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[
                 "currency": extraction.get("currency"),
                 "due_date": extraction.get("due_date"),
                 "confidence": document.confidence,
-                "reasons": task.details.get("reasons", []) if task else [],
+                "reasons": readable(task.details.get("reasons", [])) if task else [],
                 "task": task.token if task else None,
             }
         )
     return rows
+
+
+def readable(reasons: list[str]) -> list[str]:
+    """The task's reasons with field keys in words ("due_date is uncertain" -> "due date is uncertain")."""
+    shown = []
+    for reason in reasons:
+        for name in sorted(SHOWN, key=len, reverse=True):
+            reason = reason.replace(name, name.replace("_", " "))
+        shown.append(reason)
+    return shown
 
 
 def typed(name: str, value: object) -> str:
@@ -117,6 +127,6 @@ def review_detail(session: Session, document_id: int) -> dict[str, Any] | None:
         "currency": (reading.currency if reading else None) or "EUR",
         "warnings": list(reading.warnings) if reading else [],
         "task": task,
-        "reasons": task.details.get("reasons", []) if task else [],
+        "reasons": readable(task.details.get("reasons", [])) if task else [],
         "inbound": inbound,
     }
