@@ -15,6 +15,8 @@ import pytest
 from sqlmodel import select
 
 from agent.db import claim_lease, release_lease, session_scope
+from agent.flow.health import gauges, prometheus_lines
+from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.models import Reminder
 from agent.reminders.dispatch import dispatch_due
@@ -96,3 +98,26 @@ def test_a_lease_is_held_by_one_worker_until_it_lapses_or_is_given_back(runtime:
     assert not claim_lease(engine, "mailbox.reader", holder="a", now=at + timedelta(seconds=60), seconds=30)
     release_lease(engine, "mailbox.reader", holder="b")
     assert claim_lease(engine, "mailbox.reader", holder="a", now=at + timedelta(seconds=60), seconds=30)
+
+
+@pytest.mark.parametrize("database", ["runtime", "pg_runtime"])
+def test_the_gauges_count_due_steps_unprocessed_messages_and_claims(
+    request: pytest.FixtureRequest, database: str
+) -> None:
+    runtime: Runtime = request.getfixturevalue(database)
+    settings = runtime.settings
+    agent = request.getfixturevalue("agent") if database == "runtime" else Agent(runtime)
+    for index in range(3):
+        planned_invoice(runtime, name=f"Customer {index}", number=f"F-{index}")
+    agent.keep(b"From: someone@example.com\r\nSubject: hello\r\n\r\nbody\r\n")
+    before = gauges(runtime.engine, settings, COURTESY)
+    assert (before["due_steps"], before["unprocessed_messages"], before["claims"]) == (3, 1, 0)
+    with pytest.raises(Killed):  # a dispatcher dies in its first SMTP exchange, its batch claimed
+        dispatch_due(runtime.engine, settings, KilledDuringNthSend(settings, 1), now=COURTESY)
+    during = gauges(runtime.engine, settings, COURTESY + timedelta(seconds=10))
+    assert (during["due_steps"], during["steps_sending"], during["claims"]) == (2, 1, 3)
+    assert during["claims_lapsed"] == 0 and during["oldest_claim_seconds"] == 10
+    lapsed = gauges(runtime.engine, settings, COURTESY + timedelta(seconds=settings.workers.lease_seconds))
+    assert lapsed["claims_lapsed"] == 3
+    text = prometheus_lines(lapsed)
+    assert "# TYPE relance_due_steps gauge\nrelance_due_steps 2\n" in text

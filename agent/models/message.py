@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from agent.models.base import utc_field
@@ -27,6 +28,14 @@ class InboundKind(StrEnum):
 
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
+    __table_args__ = (
+        Index(
+            "ix_inbound_message_claimed_until",
+            "claimed_until",
+            sqlite_where=text("claimed_by IS NOT NULL"),
+            postgresql_where=text("claimed_by IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(index=True, max_length=998)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from agent.models.base import utc_field
@@ -38,6 +38,13 @@ class Reminder(SQLModel, table=True):
         UniqueConstraint("invoice_id", "step", name="uq_reminder_invoice_step"),
         # "What is due now": state = planned and planned_at <= now, oldest first, an index range scan.
         Index("ix_reminder_state_planned_at", "state", "planned_at"),
+        # The claims now held (a few among millions of rows): the gauges count them from this index.
+        Index(
+            "ix_reminder_claimed_until",
+            "claimed_until",
+            sqlite_where=text("claimed_by IS NOT NULL"),
+            postgresql_where=text("claimed_by IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
