@@ -5,10 +5,11 @@
 A generated book (2 000 customers, three currencies, invoices issued over 400 days and due 30 days later;
 most of the older ones paid, some in part, some credited, paused, disputed or promised; one sent reminder
 per late invoice) is written straight into a fresh database with bulk inserts (the product's recording
-paths would take an hour: they are not what is measured). Then each function of `agent.views.book` runs
-`--runs` times; reported: the median, and the number of SQL statements one call sends (a count that grows
-with the book would be a query per row). Beside them, in the same run: `SELECT count(*) FROM invoice` and
-a read of every invoice's id and amount due, the floor any figure over every invoice pays.
+paths would take an hour: they are not what is measured). Then each function of `agent.views.book`,
+the workspace page's sums (`agent.views.book_sums.page_book`) and following one of its links run
+`--runs` times; reported: the median, and the number of SQL statements one call sends (a count that
+grows with the book would be a query per row). Beside them, in the same run: `SELECT count(*) FROM
+invoice` and a read of every invoice's id and amount due, the floor any figure over every invoice pays.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from agent.models import Account, Allocation, CreditNote, Invoice, Payment, Remi
 from agent.runtime import Runtime
 from agent.settings import Settings
 from agent.views import book as views_book
+from agent.views import book_sums, count_invoices, invoices
+from agent.views.invoice_filters import from_query
 
 NOW = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -149,6 +152,11 @@ def measure(runtime: Runtime, runs: int) -> list[dict[str, Any]]:
         ("book (the whole page)", lambda s: views_book.book(session=s, now=NOW, settings=settings)),
         ("book, one currency (USD)",
          lambda s: views_book.book(session=s, now=NOW, settings=settings, currency="USD")),
+        ("page_book (the page's sums, every currency)",
+         lambda s: book_sums.page_book(session=s, now=NOW, settings=settings)),
+        ("page_book, one currency (USD)",
+         lambda s: book_sums.page_book(session=s, now=NOW, settings=settings, currency="USD")),
+        ("the page's link 'EUR 31-60 days late' (first 50 invoices)", lambda s: _follow(s, settings)),
     ]  # fmt: skip
     results = []
     for name, run in cases:
@@ -163,6 +171,16 @@ def measure(runtime: Runtime, runs: int) -> list[dict[str, Any]]:
                         "statements": statements["n"]})  # fmt: skip
     event.remove(runtime.engine, "before_cursor_execute", count)
     return results
+
+
+def _follow(session: Any, settings: Settings) -> None:
+    """What following a number costs: the invoice list filtered by its link, a page and its count."""
+    filters = from_query(
+        {"owed": "1", "hold": "aged", "currency": "EUR", "due_from": "2026-10-06", "due_to": "2026-11-04"}
+    )
+    zone = settings.company.timezone
+    invoices(session, filters=filters, zone=zone, limit=50)
+    count_invoices(session, filters=filters, zone=zone)
 
 
 def open_runtime(database: str, invoices: int) -> tuple[Runtime, Any]:

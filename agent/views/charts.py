@@ -6,7 +6,10 @@
 No JavaScript, no chart library, nothing fetched: each chart is a `<svg role="img">` with a title and a
 description that says in words what the bars show (a screen reader reads those), a text label on every
 bar, a legend, and a tooltip (`<title>`) on every piece. Colours are never the only carrier of meaning:
-every piece has its words. Given `href` (invoice ids -> URL), each piece links to its invoices.
+every piece has its words. Given `href` (invoice ids -> URL), each piece links to its invoices; given
+`link` (a figure -> URL), each piece links where the caller says (the workspace's figures summed by the
+database carry the invoice list's filter, not ids). `words` puts every phrase in the reader's language
+(the workspace passes its catalog's; the English of PHRASES otherwise).
 Hand-written rather than pygal: pygal draws well, but adds inline styles and a script from its own site by
 default, has no `<desc>`, and its labels are not Babel's; this is about 200 lines we fully control
 (docs/book.md).
@@ -14,7 +17,8 @@ default, has no `<desc>`, and its labels are not Babel's; this is about 200 line
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from xml.sax.saxutils import escape, quoteattr
@@ -26,6 +30,7 @@ from agent.views.book_aging import BUCKETS, Aging, AgingRow, Figure
 from agent.views.book_weeks import CashExpected
 
 Href = Callable[[list[int]], str]
+Link = Callable[[Figure], str | None]
 
 # From settled to alarming, told apart by lightness too (safe for the common colour blindnesses).
 COLOURS = {
@@ -53,6 +58,22 @@ LABELS = {
     "overdue": "late, no date",
 }
 FONT = 'font-family="sans-serif" font-size="12"'
+# Every sentence the charts say, with its fields; a caller may give them in another language.
+PHRASES = {
+    "tip": "{name}: {label}, {amount} ({count} invoices)",
+    "others": "{count} other customers",
+    "total": "total",
+    "aging_title": "Receivables in {currency} by age, {day} ({zone})",
+    "aging_desc": "Total owed {amount} by {count} customers on {day} ({zone}): {parts}.",
+    "nothing": "nothing",
+    "late": "late",
+    "later": "later",
+    "week_of": "week of {day}: {amount}",
+    "cash_title": "Cash expected in {currency} per week, from {day} ({zone})",
+    "cash_desc": "Late with no date to expect it on: {late}. {weeks}. Later: {later}. Disputed, not "
+    "expected: {disputed}. Weeks start on Monday ({zone}); a promise's date replaces the due date.",
+    "no_weeks": "Nothing expected in the weeks shown",
+}
 
 
 def _money(amount: Decimal, currency: str, *, locale: str) -> str:
@@ -63,12 +84,33 @@ def _short(amount: Decimal, currency: str, *, locale: str) -> str:
     return format_compact_currency(amount, currency, locale=locale, fraction_digits=1)
 
 
-def _piece(
-    x: float, y: float, w: float, h: float, colour: str, tip: str, ids: list[int], href: Href | None
-) -> str:
+@dataclass(frozen=True)
+class Words:
+    """The labels and phrases of a chart, and where its pieces link to."""
+
+    labels: Mapping[str, str]
+    phrases: Mapping[str, str]
+    href: Href | None = None
+    link: Link | None = None
+
+    def say(self, key: str, **fields: object) -> str:
+        return self.phrases[key].format(**fields)
+
+    def url(self, piece: Figure) -> str | None:
+        if self.link is not None:
+            return self.link(piece)
+        return self.href(piece.invoice_ids) if self.href and piece.invoice_ids else None
+
+
+def _words(href: Href | None, link: Link | None, words: Mapping[str, str] | None) -> Words:
+    given = dict(words or {})
+    return Words({**LABELS, **given}, {**PHRASES, **given}, href, link)
+
+
+def _piece(x: float, y: float, w: float, h: float, colour: str, tip: str, url: str | None) -> str:
     box = f'x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}"'
     rect = f'<rect {box} fill="{colour}"><title>{escape(tip)}</title></rect>'
-    return f"<a href={quoteattr(href(ids))}>{rect}</a>" if href and ids else rect
+    return f"<a href={quoteattr(url)}>{rect}</a>" if url else rect
 
 
 def _svg(ident: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
@@ -81,12 +123,12 @@ def _svg(ident: str, width: int, height: int, title: str, desc: str, body: list[
     )
 
 
-def _legend(keys: list[str], y: int) -> list[str]:
+def _legend(keys: list[str], y: int, labels: Mapping[str, str]) -> list[str]:
     parts, x = [], 10
     for key in keys:
         parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLOURS[key]}"/>')
-        parts.append(f'<text x="{x + 16}" y="{y + 10}" {FONT}>{escape(LABELS[key])}</text>')
-        x += 22 + 7 * len(LABELS[key])
+        parts.append(f'<text x="{x + 16}" y="{y + 10}" {FONT}>{escape(labels[key])}</text>')
+        x += 22 + 7 * len(labels[key])
     return parts
 
 
@@ -98,8 +140,8 @@ def _pieces_of(row: AgingRow) -> list[tuple[str, Figure]]:
     ]
 
 
-def _others(rows: list[AgingRow]) -> AgingRow:
-    merged = AgingRow(None, f"{len(rows)} other customers")
+def _others(rows: list[AgingRow], name: str) -> AgingRow:
+    merged = AgingRow(None, name)
     for row in rows:
         for name, piece in _pieces_of(row):
             target = merged.buckets.get(name) or getattr(merged, name)
@@ -110,21 +152,29 @@ def _others(rows: list[AgingRow]) -> AgingRow:
     return merged
 
 
-def aging_chart(aging: Aging, *, locale: str, href: Href | None = None, top: int = 8) -> str:
+def aging_chart(
+    aging: Aging, *, locale: str, href: Href | None = None, top: int = 8, link: Link | None = None,
+    words: Mapping[str, str] | None = None,
+) -> str:  # fmt: skip
     """Receivables of one currency: a bar per customer (the `top` largest, then the others together)
-    and the total, each split by age, with disputed and paused amounts apart at the end of the bar."""
+    and the total, each split by age, with disputed and paused amounts apart at the end of the bar.
+    The others' bar links nowhere: its pieces are several customers'."""
+    say = _words(href, link, words)
     currency = aging.currency
     money = partial(_money, currency=currency, locale=locale)
     owing = [row for row in aging.rows if row.total.amount > 0]
-    shown = owing[:top] + ([_others(owing[top:])] if len(owing) > top else [])
+    rest = owing[top:]
+    others = _others(rest, say.say("others", count=len(rest))) if rest else None
+    shown = owing[:top] + ([others] if others else [])
     rows = [*shown, aging.totals]
     label_w, bar_w, row_h, top_y = 190, 420, 26, 40
     width, height = label_w + bar_w + 110, top_y + row_h * len(rows) + 10
     scale = max((row.total.amount for row in rows), default=Decimal(0)) or Decimal(1)
-    body = _legend([*BUCKETS, "disputed", "paused"], 8)
+    body = _legend([*BUCKETS, "disputed", "paused"], 8, say.labels)
     for index, row in enumerate(rows):
         y = top_y + index * row_h
-        name = row.account if len(row.account) <= 26 else row.account[:25] + "…"
+        account = say.say("total") if row is aging.totals else row.account
+        name = account if len(account) <= 26 else account[:25] + "…"
         weight = ' font-weight="bold"' if row is aging.totals else ""
         body.append(
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" {FONT}{weight}>{escape(name)}</text>'
@@ -134,29 +184,37 @@ def aging_chart(aging: Aging, *, locale: str, href: Href | None = None, top: int
             if piece.amount <= 0:
                 continue
             w = float(piece.amount / scale) * bar_w
-            tip = f"{row.account}: {LABELS[key]}, {money(piece.amount)} ({piece.count} invoices)"
-            body.append(_piece(x, y + 2, max(w, 1.0), row_h - 8, COLOURS[key], tip, piece.invoice_ids, href))
+            tip = say.say(
+                "tip", name=account, label=say.labels[key], amount=money(piece.amount), count=piece.count
+            )
+            url = None if row is others else say.url(piece)
+            body.append(_piece(x, y + 2, max(w, 1.0), row_h - 8, COLOURS[key], tip, url))
             x += w
         total = _short(row.total.amount, currency, locale=locale)
         body.append(f'<text x="{x + 6:.1f}" y="{y + 15}" {FONT}{weight}>{escape(total)}</text>')
     totals = aging.totals
     said = "; ".join(
-        f"{LABELS[key]} {money(piece.amount)}" for key, piece in _pieces_of(totals) if piece.amount
+        f"{say.labels[key]} {money(piece.amount)}" for key, piece in _pieces_of(totals) if piece.amount
     )
-    desc = (
-        f"Total owed {money(totals.total.amount)} by {len(owing)} customers on "
-        f"{aging.as_of.isoformat()} ({aging.timezone}): {said or 'nothing'}."
-    )
-    title = f"Receivables in {currency} by age, {aging.as_of.isoformat()} ({aging.timezone})"
+    day, zone = aging.as_of.isoformat(), aging.timezone
+    desc = say.say(
+        "aging_desc", amount=money(totals.total.amount), count=len(owing), day=day, zone=zone,
+        parts=said or say.say("nothing"),
+    )  # fmt: skip
+    title = say.say("aging_title", currency=currency, day=day, zone=zone)
     return _svg(f"aging-{currency}", width, height, title, desc, body)
 
 
-def cash_chart(forecast: CashExpected, *, locale: str, href: Href | None = None) -> str:
+def cash_chart(
+    forecast: CashExpected, *, locale: str, href: Href | None = None, link: Link | None = None,
+    words: Mapping[str, str] | None = None,
+) -> str:  # fmt: skip
     """Cash expected in one currency: what is late with no date first, then a column per week (due
     dates and promises stacked), then what comes later. Disputed money is said, not drawn."""
+    say = _words(href, link, words)
     currency = forecast.currency
     money = partial(_money, currency=currency, locale=locale)
-    columns: list[tuple[str, list[tuple[str, Figure]]]] = [("late", [("overdue", forecast.overdue)])]
+    columns: list[tuple[str, list[tuple[str, Figure]]]] = [(say.say("late"), [("overdue", forecast.overdue)])]
     for week in forecast.weeks:
         columns.append(
             (
@@ -164,12 +222,12 @@ def cash_chart(forecast: CashExpected, *, locale: str, href: Href | None = None)
                 [("due", week.due), ("promised", week.promised)],
             )
         )
-    columns.append(("later", [("due", forecast.later)]))
+    columns.append((say.say("later"), [("due", forecast.later)]))
     left, col_w, chart_h, top_y = 10, 64, 180, 56
     width, height = left * 2 + col_w * len(columns), top_y + chart_h + 40
     sums = [sum((f.amount for _, f in parts), Decimal(0)) for _, parts in columns]
     scale = max(sums, default=Decimal(0)) or Decimal(1)
-    body = _legend(["overdue", "due", "promised"], 8)
+    body = _legend(["overdue", "due", "promised"], 8, say.labels)
     base = top_y + chart_h
     for index, ((label, parts), amount) in enumerate(zip(columns, sums, strict=True)):
         x, y = left + index * col_w + 8, float(base)
@@ -177,8 +235,10 @@ def cash_chart(forecast: CashExpected, *, locale: str, href: Href | None = None)
             if piece.amount <= 0:
                 continue
             h = float(piece.amount / scale) * chart_h
-            tip = f"{label}: {LABELS[key]}, {money(piece.amount)} ({piece.count} invoices)"
-            body.append(_piece(x, y - h, col_w - 16, max(h, 1.0), COLOURS[key], tip, piece.invoice_ids, href))
+            tip = say.say(
+                "tip", name=label, label=say.labels[key], amount=money(piece.amount), count=piece.count
+            )
+            body.append(_piece(x, y - h, col_w - 16, max(h, 1.0), COLOURS[key], tip, say.url(piece)))
             y -= h
         middle = x + (col_w - 16) / 2
         if amount:
@@ -189,13 +249,14 @@ def cash_chart(forecast: CashExpected, *, locale: str, href: Href | None = None)
         )
     body.append(f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="#333"/>')
     weeks = "; ".join(
-        f"week of {w.week_start.isoformat()}: {money(w.total)}" for w in forecast.weeks if w.total
+        say.say("week_of", day=w.week_start.isoformat(), amount=money(w.total))
+        for w in forecast.weeks
+        if w.total
     )
-    desc = (
-        f"Late with no date to expect it on: {money(forecast.overdue.amount)}. "
-        f"{weeks or 'Nothing expected in the weeks shown'}. Later: {money(forecast.later.amount)}. "
-        f"Disputed, not expected: {money(forecast.disputed.amount)}. Weeks start on Monday "
-        f"({forecast.timezone}); a promise's date replaces the due date."
-    )
-    title = f"Cash expected in {currency} per week, from {forecast.as_of.isoformat()} ({forecast.timezone})"
+    zone = forecast.timezone
+    desc = say.say(
+        "cash_desc", late=money(forecast.overdue.amount), weeks=weeks or say.say("no_weeks"),
+        later=money(forecast.later.amount), disputed=money(forecast.disputed.amount), zone=zone,
+    )  # fmt: skip
+    title = say.say("cash_title", currency=currency, day=forecast.as_of.isoformat(), zone=zone)
     return _svg(f"cash-{currency}", width, height, title, desc, body)

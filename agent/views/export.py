@@ -43,3 +43,25 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()
+
+
+INVOICE_COLUMNS = (
+    "number", "customer", "issue_date", "due_date", "currency", "total_gross", "amount_due", "balance",
+    "status", "paused",
+)  # fmt: skip
+
+
+def invoices_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """The invoice list (agent.views.lists.invoices rows) as a CSV file: amounts as numbers (ours), the
+    number and the customer's name as neutralised text (theirs)."""
+    return to_csv(
+        INVOICE_COLUMNS,
+        (
+            [
+                r["number"], r["account"], r["issue_date"], r["due_date"], r["currency"],
+                Decimal(r["total_gross"]), Decimal(r["amount_due"]), Decimal(r["balance"]), r["status"],
+                bool(r["paused"]),
+            ]
+            for r in rows
+        ),
+    )  # fmt: skip

@@ -22,12 +22,24 @@ from starlette.staticfiles import StaticFiles
 from agent.runtime import Runtime
 from agent.web.api import api_router
 from agent.web.auth import LoginThrottle
-from agent.web.pages import accounts, audit, documents, intake, invoices, login, schedule, tasks, users
+from agent.web.pages import (
+    accounts,
+    audit,
+    book,
+    documents,
+    intake,
+    invoice_list,
+    invoices,
+    login,
+    schedule,
+    tasks,
+    users,
+)
 from agent.web.pages.common import Forbidden, LoginRequired, render, viewer_of
 from agent.web.security import CookieSigner, CsrfRefused, SecurityHeaders, secret_key
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-PAGES = (login, schedule, invoices, documents, tasks, accounts, intake, audit, users)
+PAGES = (login, schedule, invoice_list, invoices, documents, tasks, accounts, intake, audit, users, book)
 
 
 def create_app(runtime: Runtime) -> FastAPI:

@@ -3,7 +3,9 @@
 common.py     rendering (Jinja2 + the user's catalog and formats), who is signed in, roles, CSRF
 login.py      sign in, sign out, the user's language
 schedule.py   the schedule (home) and one e-mail's preview
-invoices.py   the invoice list, one invoice, its document, and finance's actions on it
+invoice_list.py  the invoice list (search, status, the book's filters) and its CSV export
+invoices.py   one invoice, its document, and finance's actions on it
+book.py       the book at a glance: aging, DSO, cash expected, the last weeks, promises
 documents.py  documents to check: the queue, one document beside its values, confirm / correct / set aside
 tasks.py      tasks by state; answer a contact request, resolve a dispute, close or cancel a task
 accounts.py   customers: what each owes, the contact (edit), pause or resume the whole account

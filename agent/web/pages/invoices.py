@@ -1,4 +1,4 @@
-"""The invoice list, one invoice, its source document, and what finance does to it.
+"""One invoice, its source document, and what finance does to it (the list: `invoice_list.py`).
 
 Every action is a form POST (finance role and up, checked on the server), done through the same
 functions as the CLI (`agent.reminders.steering`): pause (optionally until a day), resume, skip a step,
@@ -28,36 +28,7 @@ from agent.web.pages.common import db, finance_form, render, runtime_of, viewer,
 from agent.web.security import CSP_FRAMED_DOCUMENT
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
-STATUSES = ("open", "partially_paid", "paid", "credited")
 NOTICES = ("paused", "resumed", "skipped", "plan")  # ?done=... after an action (never free text)
-
-
-@router.get("/invoices")
-def invoice_list(
-    request: Request, user: auth.SignedIn = Depends(viewer), session: Session = Depends(db)
-) -> Response:
-    given = request.query_params
-    search = (given.get("q") or "").strip() or None
-    status = given.get("status") if given.get("status") in STATUSES else None
-    try:
-        page = max(1, int(given.get("page") or 1))
-    except ValueError:
-        page = 1
-    total = views.count_invoices(session, search=search, status=status)
-    rows = views.invoices(
-        session, search=search, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-    )
-    return render(
-        request,
-        "invoices.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        query={"q": given.get("q", ""), "status": status or ""},
-        statuses=STATUSES,
-    )
 
 
 def _invoice_page(
