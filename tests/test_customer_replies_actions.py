@@ -141,3 +141,28 @@ def test_an_out_of_office_to_a_task_creates_no_contact(
         assert session.exec(select(Contact)).all() == []
         assert session.exec(select(Task)).one().status == "open"
     assert len(list(outbox.messages())) == sent_before  # no "your answer lacks an address" to a machine
+
+
+def test_an_out_of_office_marked_automatic_is_not_routed_as_an_answer_to_a_task(
+    agent: Agent, runtime: Runtime, outbox: MaildirOutbox
+) -> None:
+    from agent.models import InboundMessage
+    from tests.test_graph import invoice_pdf
+
+    deliver(runtime, make_email(files=[("F-0801.pdf", invoice_pdf("F-2026-0801", "100.00"))]))
+    agent.tick()
+    request = next(m for m in outbox.messages() if "Contact à renseigner" in str(m["Subject"]))
+    deliver(
+        runtime,
+        make_email(
+            subject=f"Réponse automatique : {request['Subject']}", body="Absente jusqu'au 30 novembre.",
+            in_reply_to=str(request["Message-ID"]), headers={"Auto-Submitted": "auto-replied"},
+        ),
+    )  # fmt: skip
+    sent_before = len(list(outbox.messages()))
+    agent.tick(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    with session_scope(runtime.engine) as session:
+        kinds = [m.kind for m in session.exec(select(InboundMessage).order_by(InboundMessage.id))]  # type: ignore[arg-type]
+        assert kinds[-1] == "auto_reply"
+        assert session.exec(select(Task)).one().status == "open"
+    assert len(list(outbox.messages())) == sent_before

@@ -78,6 +78,8 @@ def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
         storm = _rate_limited(session, runtime, inbound_id, message)
         if storm:
             return Triage("rate_limited", storm)
+        if message.auto_submitted:  # RFC 3834: a machine's answer is never an answer to a task
+            return Triage("auto_reply")
         task = find_task_for_reply(session, message)
         if task is not None:
             why = sender_refusal(runtime, message) or reply_refusal(task, message)
@@ -94,14 +96,10 @@ def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
             ).first()
         )
     if answers_us:
-        if message.auto_submitted:
-            return Triage("auto_reply")
         why = authentication_refusal(runtime, message)
         if why:  # a reply that would pause reminders must come from who it says
             return Triage("unverified_reply", f"customer reply not acted upon: {why}")
         return Triage("customer_reply")
-    if message.auto_submitted:
-        return Triage("auto_reply")
     why = sender_refusal(runtime, message)
     if why:
         return Triage("not_allowed", why)
