@@ -144,3 +144,24 @@ def test_signed_out_the_book_and_the_export_send_to_sign_in(client: TestClient) 
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
     answer = client.post("/invoices/export", data={"csrf": "x"}, follow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (303, "/login")
+
+
+def test_relance_invoices_csv_from_the_command_line(runtime: Runtime, ids: dict[str, int]) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    with session_scope(runtime.engine) as session:
+        account = session.exec(select(Account).where(Account.name == "Gamma Ltd")).one()
+        account.name = "@SUM(1+1)*cmd|' /C calc'!A0"
+        session.add(account)
+    args = ["invoices", "--csv", "--state", "paid", "--data-dir", str(runtime.settings.data_dir)]
+    shown = CliRunner().invoke(app, args, env={"RELANCE_CONFIG": "/nonexistent/relance.toml"})
+    assert shown.exit_code == 0, shown.output
+    (row,) = list(csv.DictReader(io.StringIO(shown.output)))
+    assert (row["number"], row["status"], row["balance"]) == (
+        "F-2026-1006",
+        "paid",
+        "0.00",
+    )  # the 50.00 more is credit
+    assert row["customer"] == "'@SUM(1+1)*cmd|' /C calc'!A0"  # text, not a formula; the amount a number

@@ -84,6 +84,10 @@ def invoices(
             "(the plan's last step sent, still open: finance decides what next)",
         ),
     ] = None,
+    as_csv: Annotated[
+        bool,
+        typer.Option("--csv", help="As CSV for a spreadsheet (cells that could run as formulas neutralised)"),
+    ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -103,6 +107,14 @@ def invoices(
         ids = {invoice.id for invoice, _last in ended}
         return [row for row in views.invoices(session) if row["id"] in ids]
 
+    if as_csv:  # the workspace's export, the same columns (agent.views.export)
+        from agent.db import session_scope
+        from agent.views.export import invoices_csv
+
+        runtime = open_runtime(data_dir)
+        with session_scope(runtime.engine) as session:
+            typer.echo(invoices_csv(rows(session, runtime)), nl=False)
+        return
     _listing(
         data_dir,
         as_json,
