@@ -148,12 +148,14 @@ def payment_details(
     invoice_number: str,
     amount: Decimal,
     currency: str,
+    with_qr: bool = True,
 ) -> PaymentDetails:
-    """Everything a customer needs to pay `amount` (the invoice's open balance) of one invoice."""
+    """Everything a customer needs to pay `amount` (the invoice's open balance) of one invoice. The QR
+    images are drawn only `with_qr` (a plain-text e-mail has no use for them, and they cost time)."""
     reference = creditor_reference(invoice_id)
     refusal = qr_refusal(company, amount, currency)
     payload = png = svg = None
-    if refusal is None and company.iban:
+    if refusal is None and company.iban and with_qr:
         beneficiary = company.name.strip()
         payload = epc_payload(
             beneficiary=beneficiary, iban=company.iban, bic=company.bic, amount=amount, reference=reference

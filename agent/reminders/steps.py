@@ -23,6 +23,7 @@ from agent.models import Account, Allocation, Contact, CreditNote, Invoice, Paym
 from agent.models.reminder import ReminderState
 from agent.reminders.greeting import greeting
 from agent.reminders.legal import legal_profile
+from agent.reminders.payment_details import payment_details
 from agent.reminders.plans import PlanStep, find_step
 from agent.reminders.schedule import days_overdue, recipient_of
 from agent.reminders.sendtime import in_window, next_window, window_start
@@ -257,10 +258,11 @@ def reminder_variables(
 ) -> dict[str, Any]:
     """What a reminder template sees: `invoices` (each with its `invoice`, `balance`, `days_overdue` and
     `settled`: the credit notes and payments already set against it, so the customer can reconcile the
-    balance with their books), their `total` and `currency`; and, for the common single-invoice case,
+    balance with their books, and `pay`: how to pay it, `payment_details.PaymentDetails`, or None), their
+    `total` and `currency`; and, for the common single-invoice case,
     the first one's values at the top level. `greeting` opens the letter (greeting.py): formal, and
     gender-neutral unless the contact's salutation is known."""
-    items = [{"settled": (), **item} for item in items]  # nothing set against it unless said
+    items = [{"settled": (), "pay": None, **item} for item in items]  # nothing set against it unless said
     return {
         "locale": locale,
         "company": company,
@@ -296,6 +298,15 @@ def build_reminder(
             "balance": c.balance,
             "days_overdue": days_overdue(c.invoice, at),
             "settled": c.settled,
+            "pay": payment_details(
+                company=settings.company,
+                link_template=settings.payments.link_template,
+                invoice_id=c.invoice.id or 0,
+                invoice_number=c.invoice.number,
+                amount=c.balance,
+                currency=c.invoice.currency,
+                with_qr=False,
+            ),
         }
         for _, c in group
     ]
