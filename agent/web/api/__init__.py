@@ -43,7 +43,9 @@ def api_router(runtime: Runtime) -> APIRouter:
     worker = BatchWorker(runtime, work_lock=work_lock)
 
     @asynccontextmanager
-    async def lifespan(_app: Any) -> AsyncIterator[None]:
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        # The workspace's upload page hands its files to the same worker (documents.accept_upload).
+        app.state.upload_worker = worker
         worker.start()  # takes up at once what a previous process accepted and did not finish
         try:
             yield
@@ -59,5 +61,4 @@ def api_router(runtime: Runtime) -> APIRouter:
     authenticated.include_router(schedule_router(runtime), tags=["book"])
     authenticated.include_router(accounts_router(runtime), tags=["book"])
     router.include_router(authenticated)
-    router.state_worker = worker  # type: ignore[attr-defined]  # the tests drive it directly
     return router

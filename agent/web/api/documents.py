@@ -161,14 +161,23 @@ async def _incoming(form: FormData, bounds: Limits) -> list[Incoming] | JSONResp
     ]
 
 
+def accept_upload(
+    runtime: Runtime, worker: BatchWorker, *, caller: Caller, files: list[Incoming]
+) -> BatchStatus:
+    """Record and keep the files (before any answer), wake the worker; the batch as it stands. Blocking:
+    call it in a thread. The workspace's upload page uses it too, with its signed-in user as the caller."""
+    batch_id = record_batch(runtime, caller=caller, files=files)
+    keep_batch(runtime, worker.keep, batch_id=batch_id)  # kept as messages before the answer
+    worker.wake()
+    with session_scope(runtime.engine) as session:
+        status = batch_status(session, batch_id)
+    assert status is not None
+    return status
+
+
 def upload_endpoint(runtime: Runtime, worker: BatchWorker) -> Callable[[Request], Awaitable[JSONResponse]]:
     def accept(caller: Caller, files: list[Incoming]) -> dict[str, Any]:
-        batch_id = record_batch(runtime, caller=caller, files=files)
-        keep_batch(runtime, worker.keep, batch_id=batch_id)  # kept as messages before the answer
-        with session_scope(runtime.engine) as session:
-            status = batch_status(session, batch_id)
-        assert status is not None
-        return status.model_dump(mode="json")
+        return accept_upload(runtime, worker, caller=caller, files=files).model_dump(mode="json")
 
     async def post_documents(request: Request) -> JSONResponse:
         caller = authorize(request, runtime, Scope.DOCUMENTS)
@@ -188,7 +197,6 @@ def upload_endpoint(runtime: Runtime, worker: BatchWorker) -> Callable[[Request]
             answer = await run_in_threadpool(accept, caller, files)
         finally:
             await form.close()
-        worker.wake()
         return JSONResponse(answer, status_code=202, headers={"Location": f"/api/batches/{answer['id']}"})
 
     return post_documents
