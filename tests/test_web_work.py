@@ -397,3 +397,32 @@ def test_the_audit_log_filters_by_person_and_day(
         in client.get("/audit?from=2026-11-02&to=2026-11-02&entity=task&action=cancelled").text
     )
     assert PASSWORD not in page
+
+
+def test_the_read_models_run_on_postgresql(pg_runtime: Runtime) -> None:
+    """The states worked out in SQL (EXISTS, CASE) and the actor read from the JSON detail, on PostgreSQL."""
+    from agent.finance.task_answers import cancel_task
+    from agent.views.account_list import account_page
+    from agent.views.audit_log import AuditFilters, audit_page, count_audit
+    from agent.views.intake import inbound_page
+    from agent.views.review import review_queue
+    from agent.views.task_list import state_counts, task_page
+
+    work = work_book(pg_runtime)
+    with session_scope(pg_runtime.engine) as session:
+        assert state_counts(session)["awaiting_reply"] == 3  # the document's, the contact's, the dispute's
+        assert {row["id"] for row in task_page(session, state="awaiting_reply")} >= {work.dispute_task_id}
+        task = session.get(Task, work.dispute_task_id)
+        assert task is not None
+        cancel_task(
+            session, task=task, reason="settled", by="marie@supplier.example", at=pg_runtime.clock.now()
+        )
+    with session_scope(pg_runtime.engine) as session:
+        assert state_counts(session)["cancelled"] == 1
+        mine = audit_page(session, AuditFilters(actor="MARIE"))
+        assert [e["action"] for e in mine] == ["cancelled"] and count_audit(
+            session, AuditFilters(actor="x@")
+        ) == 0
+        assert [r["id"] for r in review_queue(session)] == [work.document_id]
+        assert any(row["contact"] is None for row in account_page(session))  # Boulangerie Dupont
+        assert inbound_page(session)[0]["documents"]
