@@ -23,6 +23,11 @@ from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer
 from tests.servers.smtp import SmtpServer
 
+# The weekly digest is a task of its own and an e-mail every Monday: off unless a test turns it on
+# (tests/test_digest_mail.py does), so the other tests' counts of tasks and e-mails stay theirs. Read by
+# Settings from the environment, so `relance` run by a test in a subprocess has it off too.
+os.environ.setdefault("RELANCE_DIGEST__ENABLED", "false")
+
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FINANCE = "compta@supplier.example"
 COMPANY = CompanySettings(

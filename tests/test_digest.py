@@ -78,11 +78,12 @@ def test_the_week_to_come_and_what_waits_for_finance(runtime: Runtime) -> None:
         ("F-2", "final_notice", date(2026, 11, 4))
     ]
     assert [(w.what, w.label) for w in digest.waiting] == [
-        ("task", "check F-9 (RL-T1)"),
+        ("task", "check F-9"),
         ("document", "scan.pdf"),
         ("payment", "TX-77"),
         ("contact", "ap@acme.example (Acme)"),
     ]
+    assert digest.waiting[0].reference == "RL-T1"
 
 
 def test_iso_weeks_across_the_year_end() -> None:

@@ -3,12 +3,15 @@ person it went to, each confirmed; a forged reply changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from agent.clock import FixedClock
 from agent.db import session_scope
 from agent.flow.digest import send_weekly_digest
 from agent.flow.service import Agent
@@ -16,15 +19,28 @@ from agent.mail.maildir import MaildirOutbox
 from agent.models import Invoice, Reminder
 from agent.models.reminder import ReminderState
 from agent.runtime import Runtime
-from agent.settings import PROJECT_ROOT
+from agent.settings import PROJECT_ROOT, DigestSettings, Settings
 from agent.templating import render_email, supported_languages
 from agent.views.digest import weekly_digest
-from tests.conftest import FINANCE, make_email
+from tests.conftest import COMPANY, FINANCE, make_email
 from tests.test_digest import MONDAY, build_book
 
 LANGUAGES = sorted(supported_languages(PROJECT_ROOT / "templates"))
 # Words of the English digest that no other language's digest may contain.
 ENGLISH = ("reminder", "invoice", "week to come", "waiting for you", "payment", "hello", "reply", "order")
+
+
+@pytest.fixture
+def agent(tmp_path: Path, clock: FixedClock) -> Iterator[Agent]:
+    """The agent with the digest on (tests/conftest.py turns it off for every other test)."""
+    settings = Settings(data_dir=tmp_path / "data", company=COMPANY, digest=DigestSettings(enabled=True))
+    with Agent(Runtime.open(settings, clock)) as instance:
+        yield instance
+
+
+@pytest.fixture
+def outbox(agent: Agent) -> MaildirOutbox:
+    return MaildirOutbox(agent.runtime.settings.outbox_path)
 
 
 def digests(outbox: MaildirOutbox) -> list[Message]:
@@ -128,3 +144,10 @@ def test_the_digest_and_its_confirmation_speak_each_language(runtime: Runtime, l
         assert "second_reminder" not in text and "final_notice" not in text  # step names are translated
         if language != "en":
             assert [word for word in ENGLISH if word in text] == []
+
+
+def test_the_tick_sends_it(agent: Agent, outbox: MaildirOutbox) -> None:
+    build_book(agent.runtime)
+    assert agent.tick(MONDAY).digests == [FINANCE]
+    assert agent.tick(MONDAY + timedelta(hours=1)).digests == []
+    assert len(digests(outbox)) == 1

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,10 +21,11 @@ from pathlib import Path
 
 from agent.clock import FixedClock
 from agent.demo.pdfs import DemoDocument, Party, render_pdf
+from agent.flow.digest import WEEKDAYS, send_weekly_digest
 from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
 from agent.runtime import Runtime
-from agent.settings import CompanySettings, Settings
+from agent.settings import CompanySettings, DigestSettings, Settings
 
 START = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)  # a Monday morning, Paris time 08:30
 END = date(2027, 1, 5)  # the demo stops here; the last invoice's steps are still ahead
@@ -186,7 +187,9 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
         raise DemoFolderNotEmpty(f"{data_dir} is not empty: the demo needs a new folder (or none)")
     data_dir.mkdir(parents=True, exist_ok=True)
     write_config(data_dir / "relance.toml", COMPANY)  # later commands on this folder use the same company
-    settings = Settings(data_dir=data_dir, company=COMPANY)
+    # The weekly digest is off in the demo (a digest every Monday would crowd its outbox): one is sent at
+    # its end, to show it.
+    settings = Settings(data_dir=data_dir, company=COMPANY, digest=DigestSettings(enabled=False))
     clock = FixedClock(START)
     runtime = Runtime.open(settings, clock)
     inbox, outbox = runtime.inbox(), MaildirOutbox(settings.outbox_path)
@@ -291,6 +294,10 @@ def run_demo(data_dir: Path | None = None) -> DemoResult:
                 events[day]()
             agent.tick()
             day += timedelta(days=1)
+        show_digest = DigestSettings(enabled=True, weekday=WEEKDAYS[clock.now().weekday()], at=time(0))
+        send_weekly_digest(
+            replace(runtime, settings=settings.model_copy(update={"digest": show_digest})), now=clock.now()
+        )
     return DemoResult(data_dir=data_dir, settings=settings, ended_at=clock.now())
 
 

@@ -27,7 +27,9 @@ from sqlmodel import Session, col, select
 from agent.clock import FixedClock
 from agent.customers.replies import resume_broken_promises
 from agent.db import claim_lease, lease_seconds, release_lease, session_scope, worker_name
+from agent.finance.plan_end import hand_over_exhausted
 from agent.flow.claims import MAILBOX_READER, claim_message, claim_this, unclaim
+from agent.flow.digest import send_weekly_digest
 from agent.flow.graph import build_graph, make_checkpointer
 from agent.flow.keeping import keep_failed_message, keep_message
 from agent.mail.imap import ImapInbox
@@ -60,6 +62,8 @@ class TickReport:
     dispatched: list[Dispatched] = field(default_factory=list)
     payment_files: list[str] = field(default_factory=list)
     promises_broken: list[str] = field(default_factory=list)
+    plans_ended: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # the addresses this week's digest went to
 
 
 class Agent:
@@ -329,6 +333,14 @@ class Agent:
             sent_mail=sent_mail,
             worker=self.worker,
         )
+        # After the sending: finance hears of the plans that ended, and of the week, once each.
+        report.plans_ended = self.run_job(
+            "job.plan_end",
+            lambda: hand_over_exhausted(
+                self.runtime.engine, self.runtime.settings, self.runtime.sender, now=at
+            ),
+        )
+        report.digests = self.run_job("job.digest", lambda: send_weekly_digest(self.runtime, now=at))
         return report
 
     def run_job(self, name: str, job: Callable[[], list[str]]) -> list[str]:

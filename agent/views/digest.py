@@ -15,11 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from agent.finance.tasks import task_title
 from agent.models import Account, Contact, Document, Invoice, Payment, Reminder, Task
 from agent.models.document import DocumentStatus
 from agent.models.reminder import ReminderState
@@ -49,10 +51,11 @@ class Waiting:
     """Something a person must do, shown with what identifies it."""
 
     what: str  # task | document | payment | contact
-    label: str
+    label: Any  # words, or a `Said` the e-mail words in its reader's language (a task's title)
     since: date | None = None
     amount: Decimal | None = None
     currency: str | None = None
+    reference: str | None = None  # a task's token
 
 
 @dataclass
@@ -174,7 +177,7 @@ def waiting_for_finance(*, session: Session, timezone: str) -> list[Waiting]:
     """Open tasks, documents in review, unmatched payments, contacts that bounced: oldest first."""
     zone = ZoneInfo(timezone)
     waiting = [
-        Waiting("task", f"{task.title} ({task.token})", task.created_at.astimezone(zone).date())
+        Waiting("task", task_title(task), task.created_at.astimezone(zone).date(), reference=task.token)
         for task in session.exec(
             select(Task).where(Task.status == TaskStatus.OPEN).order_by(col(Task.created_at), col(Task.id))
         )
