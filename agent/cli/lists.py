@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from agent.runtime import Runtime
 
 app = typer.Typer()
+UtcFlag = Annotated[bool, typer.Option("--utc", help="Times in UTC (default: the company's time zone)")]
 
 
 def _listing(data_dir: Path | None, as_json: bool, title: str, columns: list[str], rows_of: Any) -> None:
@@ -39,8 +40,10 @@ def inbox(
     batch: Annotated[int | None, typer.Argument(help="One message (batch) id")] = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
+    utc: UtcFlag = False,
 ) -> None:
-    """What arrived: each message (a batch) with every file's status and error."""
+    """What arrived: each message (a batch) with every file's status and error. Times in the company's
+    time zone (named), or in UTC with --utc; JSON has ISO 8601 times with their offset."""
     from agent import views
     from agent.db import session_scope
 
@@ -55,14 +58,17 @@ def inbox(
         return
     from rich.markup import escape
 
+    from agent.cli.render import stamp
     from agent.mail.safe_text import clean_line
+
+    zone = runtime.settings.company.timezone
 
     def shown(value: object) -> str:  # senders write these: one line, controls and bidi made visible
         return escape(clean_line(str(value)))
 
     for row in rows:
         console.print(
-            f"[bold]#{row['id']}[/] {row['received_at'][:16]} {shown(row['sender'])} "
+            f"[bold]#{row['id']}[/] {stamp(row['received_at'], zone, utc=utc)} {shown(row['sender'])} "
             f"«{shown(row['subject'])}» {row['kind'] or ''}: {row['status']}"
             + (f" ([red]{shown(row['error'])}[/])" if row["error"] else "")
         )
