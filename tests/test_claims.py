@@ -7,6 +7,7 @@ kills real processes).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -14,11 +15,13 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
+from agent.clock import FixedClock, as_utc
 from agent.db import claim_lease, release_lease, session_scope
+from agent.flow.claims import claim_message, claim_this, kept_alive
 from agent.flow.health import gauges, prometheus_lines
 from agent.flow.service import Agent
 from agent.mail.maildir import MaildirOutbox
-from agent.models import Reminder
+from agent.models import InboundMessage, Reminder
 from agent.reminders.dispatch import dispatch_due
 from agent.runtime import Runtime
 from agent.settings import Settings
@@ -121,3 +124,24 @@ def test_the_gauges_count_due_steps_unprocessed_messages_and_claims(
     assert lapsed["claims_lapsed"] == 3
     text = prometheus_lines(lapsed)
     assert "# TYPE relance_due_steps gauge\nrelance_due_steps 2\n" in text
+
+
+def test_a_long_running_message_keeps_its_claim_alive(
+    agent: Agent, runtime: Runtime, clock: FixedClock
+) -> None:
+    inbound_id, _ = agent.keep(b"From: someone@example.com\r\nSubject: hello\r\n\r\nbody\r\n")
+    lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time: its liveness is what it proves
+    assert claim_this(runtime.engine, inbound_id, now=clock.now(), worker="w", lease=lease)
+    with kept_alive(runtime.engine, inbound_id, worker="w", lease=lease, clock=clock):
+        later = clock.advance(timedelta(hours=1))  # the run takes "an hour": the claim follows
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with session_scope(runtime.engine) as session:
+                until = session.get(InboundMessage, inbound_id).claimed_until  # type: ignore[union-attr]
+            if until is not None and as_utc(until) == later + lease:
+                break
+            time.sleep(0.02)
+        assert until is not None and as_utc(until) == later + lease
+        assert (
+            claim_message(runtime.engine, status="received", now=later, worker="other", lease=lease) is None
+        )

@@ -12,14 +12,20 @@ last checkpoint (intake is idempotent: content hashes, unique numbers).
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, or_, update
 from sqlmodel import col, select
 
+from agent.clock import Clock
 from agent.db import session_scope
 from agent.models import InboundMessage
 
+log = logging.getLogger(__name__)
 MAILBOX_READER = "mailbox.reader"
 
 
@@ -92,3 +98,37 @@ def void_claims(engine: Engine) -> None:
                 .values(claimed_by=None, claimed_until=None)
             )
         connection.execute(delete(WorkLease))
+
+
+@contextmanager
+def kept_alive(
+    engine: Engine, inbound_id: int, *, worker: str, lease: timedelta, clock: Clock
+) -> Iterator[None]:
+    """While a message's thread runs, renew its claim every third of the lease (a message read by OCR may
+    take longer than one lease; without this, another worker would take it over mid-run). Real time by
+    nature: it is this process's liveness that it proves. Nothing to renew with a lease of 0."""
+    seconds = lease.total_seconds()
+    if seconds <= 0:
+        yield
+        return
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(seconds / 3):
+            try:
+                with session_scope(engine) as session:
+                    session.connection().execute(
+                        update(InboundMessage)
+                        .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.claimed_by) == worker)
+                        .values(claimed_until=clock.now() + lease)
+                    )
+            except Exception:  # the database is away: the claim may lapse, and the work be redone
+                log.warning("could not renew the claim on message %s", inbound_id, exc_info=True)
+
+    thread = threading.Thread(target=renew, daemon=True, name=f"claim-{inbound_id}")
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

@@ -28,7 +28,7 @@ from agent.clock import FixedClock
 from agent.customers.replies import resume_broken_promises
 from agent.db import claim_lease, lease_seconds, release_lease, session_scope, worker_name
 from agent.finance.plan_end import hand_over_exhausted
-from agent.flow.claims import MAILBOX_READER, claim_message, claim_this, unclaim
+from agent.flow.claims import MAILBOX_READER, claim_message, claim_this, kept_alive, unclaim
 from agent.flow.digest import send_weekly_digest
 from agent.flow.graph import build_graph, make_checkpointer
 from agent.flow.keeping import keep_failed_message, keep_message
@@ -248,7 +248,14 @@ class Agent:
             )
             if inbound_id is None:
                 return done
-            self.process(inbound_id)
+            with kept_alive(
+                self.runtime.engine,
+                inbound_id,
+                worker=self.worker,
+                lease=self.lease,
+                clock=self.runtime.clock,
+            ):
+                self.process(inbound_id)
             done.append(inbound_id)
             last = inbound_id
 
