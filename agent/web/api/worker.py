@@ -1,14 +1,16 @@
 """The web process's own worker: it runs uploaded files through the graph, one at a time, in a thread.
 
-Why here and not at the service loop's next tick: the uploader sees each file's outcome seconds after
-sending it, `relance web` alone is enough to use the API, and the loop's tick reads the mailbox, not the
-rows the API keeps. The request itself never waits for the graph: it answers once the files are kept
-(intake.py), then wakes this thread.
+Why here and not only at the service loop's next tick (which also runs any `received` message it can
+claim): the uploader sees each file's outcome seconds after sending it rather than at the next tick, and
+`relance web` alone is enough to use the API. The request itself never waits for the graph: it answers
+once the files are kept (intake.py), then wakes this thread.
 
 Nothing is lost if the process dies: every file is kept before the answer, and at start, after every
 wake-up and every `SWEEP_SECONDS`, the worker takes up whatever is left: an accepted file without its
 message (`keep_batch`), a message still `received` (a crash mid-graph: the graph's steps are safe to run
 again). Threads that wait for finance are resumed by the service loop (`relance run`), as for mail.
+Each message is claimed first (flow/claims.py), like any worker's: a `relance run` on the same database,
+which runs every `received` message it can claim, never runs an uploaded one at the same time.
 
 The worker holds the API's work lock while the graph runs: the payments API's imports and the graph's
 task e-mails share one sender, whose SMTP connection is not for two threads at once.
@@ -24,6 +26,7 @@ import threading
 from sqlmodel import col, select
 
 from agent.db import session_scope
+from agent.flow.claims import claim_this, kept_alive
 from agent.flow.service import Agent
 from agent.models import InboundMessage
 from agent.models.api_batch import ApiBatchFile
@@ -104,8 +107,18 @@ class BatchWorker:
         for inbound_id in waiting:
             if self._stopping.is_set():
                 break
-            with self.work_lock:
-                status = self.agent().process(inbound_id or 0)
+            agent, engine, clock = self.agent(), self.runtime.engine, self.runtime.clock
+            # A `relance run` worker on the same database may claim the same `received` row (it runs
+            # every recorded message): whoever claims it runs it, the other passes.
+            if not claim_this(
+                engine, inbound_id or 0, now=clock.now(), worker=agent.worker, lease=agent.lease
+            ):
+                continue
+            with (
+                self.work_lock,
+                kept_alive(engine, inbound_id or 0, worker=agent.worker, lease=agent.lease, clock=clock),
+            ):
+                status = agent.process(inbound_id or 0)
             log.info("uploaded message %s: %s", inbound_id, status)
             ran.append(inbound_id or 0)
         return ran
