@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -96,6 +97,7 @@ def payments_record(
                 external_id=f"manual:{method}:{reference}" if reference else None,
                 at=runtime.clock.now(),
                 tolerance=runtime.settings.reminders.balance_tolerance,
+                actor=getpass.getuser(),
             )
             result = _outcome(payment, touched)
     except (AllocationRefused, ValueError) as error:
@@ -125,6 +127,7 @@ def payments_allocate(
                 invoice_numbers=invoice or [],
                 at=runtime.clock.now(),
                 tolerance=runtime.settings.reminders.balance_tolerance,
+                actor=getpass.getuser(),
             )
             result = _outcome(payment, touched)
     except AllocationRefused as error:

@@ -1,6 +1,7 @@
 """Payments a person allocates: an offline payment (cheque, cash) recorded by hand, or a bank payment
 the matcher left to finance. Either way the person names the invoices; the ledger does the rest, with
-the same explanations and the same stop of reminders as an automatic match.
+the same explanations and the same stop of reminders as an automatic match. Each is an audit event
+naming the person who did it (`actor`: a workspace user, a login at the command line).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def record_manual_payment(
     external_id: str | None = None,
     at: datetime,
     tolerance: Decimal,
+    actor: str | None = None,
 ) -> tuple[Payment, list[Invoice]]:
     """An offline payment applied to the invoices named, in that order; without invoices, to the
     customer's oldest open ones. What is left is account credit. The same cheque recorded twice (same
@@ -95,16 +97,25 @@ def record_manual_payment(
         entity_id=payment.id,
         action="recorded_by_hand",
         message=f"{method} of {amount} {currency} from {account.name} received {received_on} recorded by hand"
-        + (f" for {', '.join(invoice_numbers)}" if invoice_numbers else ""),
+        + (f" for {', '.join(invoice_numbers)}" if invoice_numbers else "")
+        + (f" by {actor}" if actor else ""),
+        actor=actor,
     )
     mark_synced(session, at)
     return payment, touched
 
 
 def allocate_payment(
-    session: Session, *, payment: Payment, invoice_numbers: list[str], at: datetime, tolerance: Decimal
+    session: Session,
+    *,
+    payment: Payment,
+    invoice_numbers: list[str],
+    at: datetime,
+    tolerance: Decimal,
+    actor: str | None = None,
 ) -> list[Invoice]:
-    """Allocate a payment the matcher left to finance, and close its task."""
+    """Allocate a payment the matcher left to finance to the invoices named, in that order (each up to
+    its balance, the rest account credit), and close its task."""
     if payment.status not in ("unmatched", "needs_review"):
         raise AllocationRefused(f"payment {payment.id} is already {payment.status}")
     if not invoice_numbers:
@@ -124,6 +135,12 @@ def allocate_payment(
     ):
         if task.details.get("payment_id") == payment.id:
             task.status, task.closed_at = TaskStatus.DONE, at
-            task.resolution = f"allocated by hand to {', '.join(invoice_numbers)}"
+            task.resolution = f"allocated by hand to {', '.join(invoice_numbers)}"  # who: the audit event
             session.add(task)
+    audit.record(
+        session, at=at, entity="payment", entity_id=payment.id, action="allocated_by_hand",
+        message=f"Payment of {payment.amount} {payment.currency} received {payment.received_on} allocated by "
+        f"hand to {', '.join(invoice_numbers)}" + (f" by {actor}" if actor else ""),
+        actor=actor, invoices=invoice_numbers,
+    )  # fmt: skip
     return touched

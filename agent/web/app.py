@@ -31,6 +31,7 @@ from agent.web.pages import (
     invoice_list,
     invoices,
     login,
+    payments,
     schedule,
     tasks,
     users,
@@ -39,7 +40,20 @@ from agent.web.pages.common import Forbidden, LoginRequired, render, viewer_of
 from agent.web.security import CookieSigner, CsrfRefused, SecurityHeaders, secret_key
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-PAGES = (login, schedule, invoice_list, invoices, documents, tasks, accounts, intake, audit, users, book)
+PAGES = (
+    login,
+    schedule,
+    invoice_list,
+    invoices,
+    documents,
+    tasks,
+    accounts,
+    intake,
+    audit,
+    users,
+    payments,
+    book,
+)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
