@@ -5,6 +5,7 @@ plan_check.py  check every plan and template before a step is planned from them
 schedule.py    the stored schedule: one reminder row per step of an invoice's plan
 changes.py     what a change did to an invoice's schedule, written down for review
 steering.py    what finance does to the schedule: pause, resume, skip, change a plan
+corrections.py correct a recorded invoice (amount, due date, number, customer): audited, steps replanned
 steps.py       one step: what it needs, whether it may go now, its e-mail
 greeting.py    how a reminder greets its reader: formal, gender-neutral unless the salutation is known
 sendtime.py    when a reminder may reach a customer: time zone, business days, send window

@@ -5,6 +5,7 @@ login.py      sign in, sign out, the user's language
 schedule.py   the schedule (home) and one e-mail's preview
 invoice_list.py  the invoice list (search, status, the book's filters) and its CSV export
 invoices.py   one invoice, its document, and finance's actions on it
+corrections.py  correct a recorded invoice (amount, due date, number, customer) with the reason
 payments.py   payments by import, matched or to allocate; allocate one by hand, record an offline one
 book.py       the book at a glance: aging, DSO, cash expected, the last weeks, promises
 documents.py  documents to check: the queue, one document beside its values, confirm / correct / set aside

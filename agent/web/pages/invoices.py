@@ -28,7 +28,7 @@ from agent.web.pages.common import db, finance_form, render, runtime_of, viewer,
 from agent.web.security import CSP_FRAMED_DOCUMENT
 
 router = APIRouter(include_in_schema=False)
-NOTICES = ("paused", "resumed", "skipped", "plan")  # ?done=... after an action (never free text)
+NOTICES = ("paused", "resumed", "skipped", "plan", "corrected")  # ?done=... after an action (never free text)
 
 
 def _invoice_page(
