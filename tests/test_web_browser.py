@@ -98,6 +98,25 @@ def _mail_for_finance(runtime: Runtime) -> None:
         agent.tick()
 
 
+def _payment_to_allocate(runtime: Runtime) -> None:
+    """A transfer from a payer nobody knows, for Globex's two invoices: left to finance to allocate."""
+    from decimal import Decimal
+
+    from agent.payments.importing import import_lines
+    from agent.payments.lines import PaymentLine
+
+    at = runtime.clock.now()
+    line = PaymentLine(
+        external_id="BANK-DEC-1", received_on=at.date(), amount=Decimal("2710.50"), currency="EUR",
+        reference="VIREMENT 88812", payer="GX TREASURY SERVICES",
+    )  # fmt: skip
+    with session_scope(runtime.engine) as session:
+        report = import_lines(
+            session, [line], source="csv", at=at, settings=runtime.settings, sender=runtime.sender
+        )
+    assert report.unmatched == 1
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     if not Path(CHROMIUM).exists():
@@ -109,6 +128,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     runtime = Runtime.open(demo.settings, FixedClock(demo.ended_at))
     _book_abroad(runtime)
     _mail_for_finance(runtime)
+    _payment_to_allocate(runtime)
     runtime.engine.dispose()
     port = _free_port()
     command = [sys.executable, "-m", "agent", "web", "--data-dir", str(data_dir), "--port", str(port)]
@@ -205,6 +225,39 @@ def test_finance_reads_the_schedule_previews_an_email_pauses_and_resumes(
     page.screenshot(path=str(workspace.shots / "schedule-fr.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.screenshot(path=str(workspace.shots / "schedule-phone.png"))
+    page.close()
+
+
+def test_finance_reads_the_book_follows_a_number_and_allocates_a_payment(
+    browser: object, workspace: Workspace
+) -> None:
+    page = _sign_in(browser, workspace, "finance@atelier.example")
+    page.select_option("#language", "en")  # the first test left this user reading French
+    with page.expect_navigation():
+        page.locator("form[action='/me/language'] button").click()
+    page.goto(workspace.url + "/book")
+    assert page.locator("h1").inner_text() == "The book at a glance"
+    assert page.locator("figure.chart svg[role=img]").count() >= 2  # aging and cash expected
+    page.screenshot(path=str(workspace.shots / "book.png"), full_page=True)
+    total = page.locator("table.book tfoot td.strong a").first  # everything owed in the first currency
+    shown = total.inner_text()
+    with page.expect_navigation():
+        total.click()
+    assert "Still owed" in page.locator(".notice.filtered").inner_text()
+    assert page.locator("table.list tbody tr").count() >= 1 and shown
+
+    page.goto(workspace.url + "/payments")
+    row = page.locator("tr", has_text="VIREMENT 88812")
+    with page.expect_navigation():
+        row.get_by_role("link", name="Allocate").click()
+    page.fill("#numbers", "GX-2041, GX-2042")
+    page.screenshot(path=str(workspace.shots / "payment-to-allocate.png"), full_page=True)
+    with page.expect_navigation() as done:
+        page.get_by_role("button", name="Allocate the payment").click()
+    assert done.value is not None and done.value.status == 200 and "done=allocated" in page.url
+    assert page.locator("table.list tbody tr").count() == 2  # what it paid: both invoices
+    page.goto(workspace.url + "/payments?show=all")
+    page.screenshot(path=str(workspace.shots / "payments.png"), full_page=True)
     page.close()
 
 

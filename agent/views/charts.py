@@ -123,13 +123,17 @@ def _svg(ident: str, width: int, height: int, title: str, desc: str, body: list[
     )
 
 
-def _legend(keys: list[str], y: int, labels: Mapping[str, str]) -> list[str]:
-    parts, x = [], 10
+def _legend(keys: list[str], y: int, labels: Mapping[str, str], width: int) -> tuple[list[str], int]:
+    """The legend, on as many lines as the chart's width needs; returns it and the height it takes."""
+    parts, x, top = [], 10, y
     for key in keys:
+        wide = 22 + 7 * len(labels[key])
+        if x > 10 and x + wide > width:
+            x, y = 10, y + 18
         parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{COLOURS[key]}"/>')
         parts.append(f'<text x="{x + 16}" y="{y + 10}" {FONT}>{escape(labels[key])}</text>')
-        x += 22 + 7 * len(labels[key])
-    return parts
+        x += wide
+    return parts, y - top
 
 
 def _pieces_of(row: AgingRow) -> list[tuple[str, Figure]]:
@@ -167,10 +171,12 @@ def aging_chart(
     others = _others(rest, say.say("others", count=len(rest))) if rest else None
     shown = owing[:top] + ([others] if others else [])
     rows = [*shown, aging.totals]
-    label_w, bar_w, row_h, top_y = 190, 420, 26, 40
-    width, height = label_w + bar_w + 110, top_y + row_h * len(rows) + 10
+    label_w, bar_w, row_h = 190, 420, 26
+    width = label_w + bar_w + 110
     scale = max((row.total.amount for row in rows), default=Decimal(0)) or Decimal(1)
-    body = _legend([*BUCKETS, "disputed", "paused"], 8, say.labels)
+    body, legend_h = _legend([*BUCKETS, "disputed", "paused"], 8, say.labels, width)
+    top_y = 40 + legend_h
+    height = top_y + row_h * len(rows) + 10
     for index, row in enumerate(rows):
         y = top_y + index * row_h
         account = say.say("total") if row is aging.totals else row.account
@@ -223,11 +229,13 @@ def cash_chart(
             )
         )
     columns.append((say.say("later"), [("due", forecast.later)]))
-    left, col_w, chart_h, top_y = 10, 64, 180, 56
-    width, height = left * 2 + col_w * len(columns), top_y + chart_h + 40
+    left, col_w, chart_h = 10, 64, 180
+    width = left * 2 + col_w * len(columns)
     sums = [sum((f.amount for _, f in parts), Decimal(0)) for _, parts in columns]
     scale = max(sums, default=Decimal(0)) or Decimal(1)
-    body = _legend(["overdue", "due", "promised"], 8, say.labels)
+    body, legend_h = _legend(["overdue", "due", "promised"], 8, say.labels, width)
+    top_y = 56 + legend_h
+    height = top_y + chart_h + 40
     base = top_y + chart_h
     for index, ((label, parts), amount) in enumerate(zip(columns, sums, strict=True)):
         x, y = left + index * col_w + 8, float(base)
