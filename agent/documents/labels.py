@@ -243,7 +243,8 @@ NUMBER_FIELD = (
     r"|n[°º]\s*(?:de\s*)?client)\s*:"
 )
 # A party's registry identifier on a line of its own in its block ("GLN 4304171000002", "SIRET: 123...").
-PARTY_ID = r"^(?:gln|iln|ean|gtin|duns|eori|siret|siren|kvk(?:-?nummer)?|leitweg-?id)\s*(?:nr\.?|no\.?)?\s*[:#]?\s*\d"
+_REGISTRY = r"gln|iln|ean|gtin|duns|eori|siret|siren|kvk(?:-?nummer)?|leitweg-?id"
+PARTY_ID = rf"^(?:{_REGISTRY})\s*(?:nr\.?|no\.?)?\s*[:#]?\s*\d"
 ADDRESS_PREFIX = r"^(?:anschrift|adresse|address|direcci[óo]n|indirizzo|adres|morada)\s*:\s*"
 FIELD_PREFIX = r"^(?:name|nom|raison sociale|firma|company|soci[ée]t[ée])\s*:\s*"
 SALUTATION = (
