@@ -114,27 +114,46 @@ def from_query(given: Any) -> InvoiceFilters:
     )
 
 
-def owed_units() -> Any:
-    """The invoice's open balance in 1/10000ths: amount due minus its allocations (a correlated sum)."""
-    allocated = (
-        select(
-            func.coalesce(func.sum(cast(func.round(cast(Allocation.amount, Numeric) * UNITS), BigInteger)), 0)
-        )
-        .where(col(Allocation.invoice_id) == col(Invoice.id))
-        .scalar_subquery()
+def owed() -> Any:
+    """Still owed: open or partly paid with a balance left (amount due minus allocations). Written as
+    "not among the open invoices whose allocations cover them" (a subquery the database runs once: on
+    PostgreSQL a correlated sum per row made the planner expect five rows and join every customer to
+    every invoice, 1.5 s on 100 000 invoices)."""
+    due = cast(func.round(cast(Invoice.amount_due, Numeric) * UNITS), BigInteger)
+    allocated = func.sum(cast(func.round(cast(Allocation.amount, Numeric) * UNITS), BigInteger))
+    covered = (
+        select(Allocation.invoice_id)
+        .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
+        .where(col(Invoice.status).in_(OPEN))
+        .group_by(col(Allocation.invoice_id))
+        .having(allocated >= func.max(due))
     )
-    return cast(func.round(cast(Invoice.amount_due, Numeric) * UNITS), BigInteger) - allocated
+    return and_(col(Invoice.status).in_(OPEN), due > 0, col(Invoice.id).not_in(covered))
 
 
 def hold_of() -> Any:
     """disputed, promise, paused or none, as `agent.views.book_aging._hold` tells them apart."""
-    reason = func.coalesce(Invoice.pause_reason, "")
     return case(
         (not_(col(Invoice.paused)), "none"),
-        (func.substr(reason, 1, len(DISPUTE_REASON)) == DISPUTE_REASON, "disputed"),
-        (func.substr(reason, 1, len(PROMISE_REASON)) == PROMISE_REASON, "promise"),
+        (_reason_is(DISPUTE_REASON), "disputed"),
+        (_reason_is(PROMISE_REASON), "promise"),
         else_="paused",
     )
+
+
+def _reason_is(words: str) -> Any:
+    return func.substr(func.coalesce(Invoice.pause_reason, ""), 1, len(words)) == words
+
+
+def _hold(name: str) -> Any:
+    """A hold as plain conditions (not the CASE above: a database estimates these better)."""
+    paused, disputed, promise = col(Invoice.paused), _reason_is(DISPUTE_REASON), _reason_is(PROMISE_REASON)
+    return {
+        "aged": or_(not_(paused), promise),
+        "disputed": and_(paused, disputed),
+        "paused": and_(paused, not_(disputed), not_(promise)),
+        "expected": or_(not_(paused), not_(disputed)),
+    }[name]
 
 
 def _start(day: date, zone: str) -> datetime:
@@ -160,17 +179,9 @@ def apply(
     if f.currency:
         conditions.append(Invoice.currency == f.currency)
     if f.owed:
-        conditions += [col(Invoice.status).in_(OPEN), owed_units() > 0]
+        conditions.append(owed())
     if f.hold:
-        hold = hold_of()
-        conditions.append(
-            {
-                "aged": hold.in_(("none", "promise")),
-                "disputed": hold == "disputed",
-                "paused": hold == "paused",
-                "expected": hold != "disputed",
-            }[f.hold]
-        )
+        conditions.append(_hold(f.hold))
     expected = func.coalesce(Invoice.promised_for, Invoice.due_date)
     for column, low, high in (
         (col(Invoice.due_date), f.due_from, f.due_to),
