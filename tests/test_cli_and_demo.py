@@ -55,7 +55,9 @@ def test_demo_story(demo: dict[str, Any]) -> None:
     ]
     assert {m["status"] for m in demo["inbound"]} == {"processed"}
     assert [(t["kind"], t["status"]) for t in demo["tasks"]] == [("contact_request", "done")] * 3 + [
-        ("review", "done")  # F-2026-0468's due date, which finance gave by reply
+        ("review", "done"),  # F-2026-0468's due date, which finance gave by reply
+        ("plan_end", "open"),  # R-2026-0414: final notice sent, still unpaid two weeks later: finance decides
+        ("digest", "done"),  # the weekly digest the demo sends at its end, to show it
     ]
     steps: dict[str, list[tuple[str, str, str]]] = {}
     for reminder in demo["reminders"]:
@@ -111,8 +113,9 @@ def test_read_commands_json(demo: dict[str, Any]) -> None:
         "language": "en",
         "language_inferred": False,
     }
-    assert cli("tasks", "--data-dir", data_dir, "--json") == []
-    assert len(cli("tasks", "--data-dir", data_dir, "--all", "--json")) == 4
+    # Open: only the invoice whose plan ended unpaid (finance decides what next).
+    assert [t["kind"] for t in cli("tasks", "--data-dir", data_dir, "--json")] == ["plan_end"]
+    assert len(cli("tasks", "--data-dir", data_dir, "--all", "--json")) == 6
     upcoming = cli("schedule", "--data-dir", data_dir, "--now", "2027-01-05T08:30Z", "--days", "20", "--json")
     assert [(r["invoice"], r["step"]) for r in upcoming] == [
         ("F-2026-0468", "courtesy"),
