@@ -141,12 +141,12 @@ def claim_lease(engine: Engine, name: str, *, holder: str, now: datetime, second
     """Take the lease `name` until now + seconds, or renew it when `holder` has it already. False when
     another holder's lease has not lapsed. One upsert whose update only happens when the row is free or
     ours: atomic on PostgreSQL (the row is locked by the conflict) and on SQLite (one writer)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     from agent.models.audit import WorkLease
 
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    # Both dialects' INSERT ... ON CONFLICT DO UPDATE, spelt alike but typed apart: one name for either.
+    insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     table = WorkLease.__table__  # type: ignore[attr-defined]
     until = now + timedelta(seconds=seconds)
     statement = insert(table).values(name=name, holder=holder, until=until, taken_at=now)

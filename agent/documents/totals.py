@@ -163,7 +163,8 @@ def column_sum(lines: list[str], found: Found | None) -> tuple[Found | None, boo
     values = [parse_amount(value) for _, value in column]
     for at in range(len(values) - 1, 0, -1):
         above = values[:at]
-        if values[at] is not None and None not in above and values[at] == sum(above, Decimal(0)):  # type: ignore[arg-type]
+        known = [value for value in above if value is not None]
+        if values[at] is not None and len(known) == len(above) and values[at] == sum(known, Decimal(0)):
             line, value = column[at]
             return Found(value, line, found.confidence, found.how), True
     return found, False

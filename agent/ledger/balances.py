@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -29,43 +30,46 @@ def account_net_balances(session: Session, account_ids: Iterable[int]) -> dict[i
         return net
     of_account = col(Invoice.account_id).in_(ids)
     for account_id, amount in session.exec(
-        select(Invoice.account_id, Invoice.amount_due).where(of_account, col(Invoice.status).in_(OPEN))
+        select(col(Invoice.account_id), col(Invoice.amount_due)).where(
+            of_account, col(Invoice.status).in_(OPEN)
+        )
     ):
         net[account_id] += amount
     for account_id, amount in session.exec(
-        select(Invoice.account_id, Allocation.amount)
+        select(col(Invoice.account_id), col(Allocation.amount))
         .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
         .where(of_account, col(Invoice.status).in_(OPEN))
     ):
         net[account_id] -= amount
     # Unused credit: what each credit note or overpayment has left, never below zero (as the per-account
     # function counts only payments with something left).
-    notes: dict[int, tuple[int, Decimal]] = {
+    # Keys typed as the columns are (nullable ids); the rows read here all have them.
+    notes: dict[int | None, tuple[int, Decimal]] = {
         note_id: (account_id, gross)
         for note_id, account_id, gross in session.exec(
-            select(CreditNote.id, CreditNote.account_id, CreditNote.total_gross).where(
+            select(col(CreditNote.id), col(CreditNote.account_id), col(CreditNote.total_gross)).where(
                 col(CreditNote.account_id).in_(ids)
             )
         )
     }
-    payments: dict[int, tuple[int, Decimal]] = {
+    payments: dict[int | None, tuple[Any, Decimal]] = {
         payment_id: (account_id, amount)
         for payment_id, account_id, amount in session.exec(
-            select(Payment.id, Payment.account_id, Payment.amount).where(
+            select(col(Payment.id), col(Payment.account_id), col(Payment.amount)).where(
                 col(Payment.account_id).in_(ids), Payment.status == "overpaid"
             )
         )
     }
-    used_notes: dict[int, Decimal] = {}
+    used_notes: dict[int | None, Decimal] = {}
     for note_id, amount in session.exec(
-        select(Allocation.credit_note_id, Allocation.amount)
+        select(col(Allocation.credit_note_id), col(Allocation.amount))
         .join(CreditNote, col(CreditNote.id) == col(Allocation.credit_note_id))
         .where(col(CreditNote.account_id).in_(ids))
     ):
         used_notes[note_id] = used_notes.get(note_id, ZERO) + amount
-    used_payments: dict[int, Decimal] = {}
+    used_payments: dict[int | None, Decimal] = {}
     for payment_id, amount in session.exec(
-        select(Allocation.payment_id, Allocation.amount)
+        select(col(Allocation.payment_id), col(Allocation.amount))
         .join(Payment, col(Payment.id) == col(Allocation.payment_id))
         .where(col(Payment.account_id).in_(ids), Payment.status == "overpaid")
     ):
