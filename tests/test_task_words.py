@@ -35,6 +35,11 @@ SAMPLE = {  # a value for each argument a phrase takes
     "account": "Acme", "email": "ap@acme.example", "document": "F-2026-0468", "salutation": "ms",
     "name": "Anna Schmidt", "surname": "Schmidt", "step": "final_notice", "sent_on": "2026-12-01",
     "invoice": "F-2026-0468", "days": 14,
+    "route": "forged_reply", "sender": "ap@acme.example", "token": "RL-0000ABCD",
+    "addressee": "compta@atelier.example", "authserv": "mx.atelier.example", "detail": "StartBoundaryNotFoundDefect",
+    "limit": 10_000_000, "files": [["F-2026-0468.pdf", 12_500_000]], "names": "F-2026-0468.docx",
+    "message_id": "<a1b2@relance.local>", "count": 20, "words": "Zahlung folgt", "inbound": 42,
+    "content_type": "application/vnd.ms-excel", "file": "F-2026-0468.pdf", "size": 12_500_000,
 }  # fmt: skip
 # Words an English text is made of and no other of the seven languages uses (not "is", Dutch; not
 # "no", Spanish and Italian; not "date", "page", "note", "total", French).
@@ -94,7 +99,8 @@ def context(language: str, title: str, reasons: list[str]) -> dict[str, object]:
 
 
 def english_in(text: str) -> set[str]:
-    words = set(re.findall(r"[A-Za-z']+", text.replace("relance schedule", "")))
+    text = re.sub(r"\bmailbox\.\w+", "", text.replace("relance schedule", ""))  # a setting's name is a name
+    words = set(re.findall(r"[A-Za-z']+", text))
     return {word for word in words if word.lower() in ENGLISH} | set(KEY.findall(text))
 
 
