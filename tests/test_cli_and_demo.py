@@ -221,4 +221,4 @@ def test_inbox_shows_each_file_of_a_batch(tmp_path: Path) -> None:
     assert "cannot be read" in document["error"]
     assert len(cli("inbox", "--data-dir", data_dir, "--json")) == 2
     missing = runner.invoke(app, ["inbox", "999", "--data-dir", data_dir])
-    assert missing.exit_code == 1 and "no message 999" in missing.output
+    assert missing.exit_code == 2 and "no message 999" in missing.output

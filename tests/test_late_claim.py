@@ -179,7 +179,7 @@ def test_a_rate_the_table_does_not_hold_is_not_guessed(runtime: Runtime) -> None
     refused = runner.invoke(
         app, ["rates", "set", "ecb_mro", "two", "--from", "2026-01-01", "--data-dir", str(data_dir)]
     )
-    assert refused.exit_code == 1 and "'two' is not a rate in percent" in refused.output
+    assert refused.exit_code == 2 and "'two' is not a rate in percent" in refused.output
 
 
 def test_outside_the_euro_area_the_national_rate_is_not_held() -> None:

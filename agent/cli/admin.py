@@ -6,11 +6,11 @@ import json
 
 import typer
 
-from agent.cli.common import DataDir, JsonFlag, console, emit, err, load_settings
+from agent.cli.common import DataDir, JsonFlag, console, emit, err, group, load_settings
 
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
-plans_app = typer.Typer(help="Reminder plans.", no_args_is_help=True)
+db_app = group(help="Database schema.", no_args_is_help=True)
+config_app = group(help="Configuration.", no_args_is_help=True)
+plans_app = group(help="Reminder plans.", no_args_is_help=True)
 
 
 @plans_app.command("check")

@@ -11,16 +11,21 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, open_runtime
+from agent.cli.common import DataDir, JsonFlag, NowOption, console, currency_value, emit, group, open_runtime
 
 if TYPE_CHECKING:
     from agent.settings import Settings
     from agent.views.book import Book
 
-app = typer.Typer()
+app = group()
 
 CurrencyOption = Annotated[
-    str | None, typer.Option("--currency", help="Only this currency (ISO code, e.g. EUR); default: every one")
+    str | None,
+    typer.Option(
+        "--currency",
+        callback=currency_value,
+        help="Only this currency (ISO code, e.g. EUR); default: every one",
+    ),
 ]
 
 
@@ -55,7 +60,7 @@ def book_command(
             session=session,
             now=runtime.clock.now(),
             settings=runtime.settings,
-            currency=currency.upper() if currency else None,
+            currency=currency,
         )
     if as_json:
         emit(views_book.as_json(page))

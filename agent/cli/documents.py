@@ -8,31 +8,19 @@ command returns.
 from __future__ import annotations
 
 import getpass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from agent import views
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
-from agent.cli.render import table
-from agent.db import session_scope
-from agent.documents.corrections import CorrectionError, field_named, read_value, shown_fields
-from agent.documents.schema import ExtractedDocument
-from agent.finance.document_review import (
-    ReviewOutcome,
-    ReviewRefused,
-    confirm_document,
-    month_first,
-    reject_document,
-)
-from agent.finance.tasks import company_language
-from agent.flow.reply_nodes import stored_text_reading
-from agent.flow.service import Agent
-from agent.models import Document
-from agent.runtime import Runtime
+from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, fail, group, open_runtime
 
-documents_app = typer.Typer(
+if TYPE_CHECKING:
+    from agent.finance.document_review import ReviewOutcome
+    from agent.models import Document
+    from agent.runtime import Runtime
+
+documents_app = group(
     help="Documents the agent was unsure of: check, correct, confirm or set aside.",
     invoke_without_command=True,
 )
@@ -51,6 +39,10 @@ def documents(
     """Documents waiting for your check (with --all: every document)."""
     if ctx.invoked_subcommand is not None:
         return
+    from agent import views
+    from agent.cli.render import table
+    from agent.db import session_scope
+
     runtime = open_runtime(data_dir)
     with session_scope(runtime.engine) as session:
         rows = views.documents(session, include_settled=all_documents)
@@ -61,19 +53,44 @@ def documents(
     console.print(table("Documents" if all_documents else "Documents to check", rows, columns))
 
 
+DocumentId = Annotated[int, typer.Argument(help="The document's id (relance documents --all)")]
+
+
 @documents_app.command()
-def show(document_id: int, data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
-    """What was read from one document, how sure, where on the page, and why it needs a check."""
+def show(document_id: DocumentId, data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """What was read from one document, how sure, where on the page, and why it needs a check; once
+    checked or recorded, its values as they stand and where each came from."""
+    from agent import views
+    from agent.db import session_scope
+    from agent.documents.corrections import shown_fields
+    from agent.documents.schema import ExtractedDocument
+    from agent.finance.tasks import company_language
+    from agent.views.document_origin import document_origins
+
     runtime = open_runtime(data_dir)
+    language = company_language(runtime.settings)
     with session_scope(runtime.engine) as session:
         document = _document(session, document_id)
         reading = ExtractedDocument.model_validate(document.extraction)
         (row,) = views.documents(session, document_id=document_id)
+        settled = (
+            None if document.status == "review" else document_origins(session, document, language=language)
+        )
     if as_json:
-        emit({**row, "extraction": reading.as_json()})
+        data = {**row, "extraction": reading.as_json()}
+        if settled is not None:
+            data |= {
+                "reasons": [],  # answered at the check: `check` says how
+                "record": settled["record"],
+                "check": settled["check"],
+                "values": [origin.as_json() for origin in settled["fields"]],
+            }
+        emit(data)
         return
     console.print(f"[bold]document {document_id}[/] {escape(row['file'])}: {row['status']} ({row['method']})")
-    language = company_language(runtime.settings)
+    if settled is not None:
+        _show_settled(settled)
+        return
     for name, label, value in shown_fields(reading, language):
         where = reading.locations.get(name)
         place = (
@@ -85,9 +102,23 @@ def show(document_id: int, data_dir: DataDir = None, as_json: JsonFlag = False) 
         console.print(f"  [yellow]•[/] {escape(reason)}", soft_wrap=True)
 
 
+def _show_settled(settled: dict[str, Any]) -> None:
+    record = settled["record"]
+    if record is not None:
+        kind = record["kind"].replace("_", " ")
+        status = f", {record['status']}" if record["status"] else ""
+        console.print(f"  recorded as {kind} {escape(record['number'])}{status}: the values as they stand")
+    if settled["check"]:
+        console.print(f"  checked: {escape(settled['check'])}", soft_wrap=True)
+    for origin in settled["fields"]:
+        console.print(
+            f"  {origin.label}: {escape(origin.value)}  [dim]{escape(origin.origin)}[/]", soft_wrap=True
+        )
+
+
 @documents_app.command()
 def confirm(
-    document_id: int,
+    document_id: DocumentId,
     corrections: Annotated[
         list[str] | None,
         typer.Option("--set", help="FIELD=VALUE, e.g. due_date=2026-12-15 or 'amount due=1 200,00'"),
@@ -97,11 +128,15 @@ def confirm(
     now: NowOption = None,
 ) -> None:
     """Vouch for a document in review, with corrections; it is then recorded and its reminders planned."""
+    from agent.documents.corrections import CorrectionError
+    from agent.finance.document_review import confirm_document, month_first
+    from agent.flow.reply_nodes import stored_text_reading
+
     runtime = open_runtime(data_dir, now)
     try:
         changes = _read_corrections(corrections or [], month_first(runtime.settings))
     except CorrectionError as error:
-        err.print(f"[red]refused:[/] {error}")
+        err.print(f"[red]refused:[/] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from error
 
     def act(session: Any, document: Document) -> ReviewOutcome:
@@ -123,13 +158,15 @@ def confirm(
 
 @documents_app.command()
 def reject(
-    document_id: int,
+    document_id: DocumentId,
     reason: Annotated[str, typer.Option("--reason", help="Why, in words: kept with the document")],
     by: By = None,
     data_dir: DataDir = None,
     now: NowOption = None,
 ) -> None:
     """Set a document in review aside: kept, never recorded, nothing sent about it."""
+    from agent.finance.document_review import reject_document
+
     runtime = open_runtime(data_dir, now)
     _decide(
         runtime,
@@ -141,11 +178,15 @@ def reject(
 
 
 def _decide(runtime: Runtime, document_id: int, act: Any) -> ReviewOutcome:
+    from agent.db import session_scope
+    from agent.finance.document_review import ReviewRefused
+    from agent.flow.service import Agent
+
     try:
         with session_scope(runtime.engine) as session:
             outcome: ReviewOutcome = act(session, _document(session, document_id))
     except ReviewRefused as error:
-        err.print(f"[red]refused:[/] {error}")
+        err.print(f"[red]refused:[/] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from error
     if outcome.status == "refused":
         err.print(f"[red]refused:[/] {escape(outcome.message)}", soft_wrap=True)
@@ -157,14 +198,17 @@ def _decide(runtime: Runtime, document_id: int, act: Any) -> ReviewOutcome:
 
 
 def _document(session: Any, document_id: int) -> Document:
+    from agent.models import Document
+
     document = session.get(Document, document_id)
     if document is None:
-        err.print(f"[red]error:[/] no document {document_id}")
-        raise typer.Exit(1)
+        fail(f"no document {document_id} (see `relance documents --all`)")
     return document
 
 
 def _read_corrections(pairs: list[str], month_first_dates: bool) -> dict[str, Any]:
+    from agent.documents.corrections import CorrectionError, field_named, read_value
+
     changes: dict[str, Any] = {}
     for pair in pairs:
         name_text, sep, value = pair.partition("=")

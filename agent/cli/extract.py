@@ -12,16 +12,16 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from agent.cli.common import console, err, load_settings
-from agent.documents.extract import ExtractionError, ExtractOptions, extract_document
-from agent.documents.schema import ExtractedDocument
-from agent.documents.verdict import doubts
-from agent.mail.parse import documents_to_read, parse_message
+
+if TYPE_CHECKING:
+    from agent.documents.extract import ExtractOptions
+    from agent.documents.schema import ExtractedDocument
 
 FIELDS = (
     "number",
@@ -35,8 +35,18 @@ FIELDS = (
 )
 
 
+def extract_document(name: str, content: bytes, options: ExtractOptions) -> ExtractedDocument:
+    """The extractor, imported when the first file is read (`relance --help` does not load the readers)."""
+    from agent.documents.extract import extract_document as read
+
+    return read(name, content, options)
+
+
 def files_in(path: Path, data: bytes) -> Iterator[tuple[str, bytes]]:
     """The documents a path holds: itself, or each document attached to an .eml."""
+    from agent.documents.extract import ExtractionError
+    from agent.mail.parse import documents_to_read, parse_message
+
     if path.suffix.lower() != ".eml":
         yield path.name, data
         return
@@ -82,6 +92,9 @@ def extract(
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Also ask the configured LLM")] = False,
 ) -> None:
     """Read documents and print what relance understands of them (nothing is stored)."""
+    from agent.documents.extract import ExtractionError, ExtractOptions
+    from agent.documents.verdict import doubts
+
     settings = load_settings(None)
     reader = None
     if llm:

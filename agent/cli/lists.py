@@ -12,13 +12,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
+from agent.cli.common import (
+    BadValue,
+    DataDir,
+    JsonFlag,
+    NowOption,
+    UtcFlag,
+    console,
+    emit,
+    fail,
+    group,
+    instant,
+    open_runtime,
+)
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
 
-app = typer.Typer()
-UtcFlag = Annotated[bool, typer.Option("--utc", help="Times in UTC (default: the company's time zone)")]
+app = group()
 
 
 def _listing(data_dir: Path | None, as_json: bool, title: str, columns: list[str], rows_of: Any) -> None:
@@ -51,8 +62,7 @@ def inbox(
     with session_scope(runtime.engine) as session:
         rows = views.inbound(session, message_id=batch)
     if batch is not None and not rows:
-        err.print(f"[red]error:[/] no message {batch}")
-        raise typer.Exit(1)
+        fail(f"no message {batch} (see `relance inbox`)")
     if as_json:
         emit(rows[0] if batch is not None else rows)
         return
@@ -80,6 +90,12 @@ def inbox(
 STATES = ("open", "partially_paid", "paid", "credited", "exhausted")
 
 
+def _state(value: str | None) -> str | None:
+    if value is not None and value not in STATES:
+        raise BadValue(f"{value}: not a state ({', '.join(STATES)})")
+    return value
+
+
 @app.command()
 def invoices(
     state: Annotated[
@@ -88,6 +104,7 @@ def invoices(
             "--state",
             help="Only the invoices in this state: open, partially_paid, paid, credited, or exhausted "
             "(the plan's last step sent, still open: finance decides what next)",
+            callback=_state,
         ),
     ] = None,
     as_csv: Annotated[
@@ -99,10 +116,6 @@ def invoices(
 ) -> None:
     """Invoices with their balance and status."""
     from agent import views
-
-    if state is not None and state not in STATES:
-        err.print(f"--state {state}: not a state ({', '.join(STATES)})", soft_wrap=True)
-        raise typer.Exit(2)
 
     def rows(session: Any, runtime: Runtime) -> list[dict[str, Any]]:
         if state != "exhausted":
@@ -151,22 +164,22 @@ def accounts(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 @app.command()
 def schedule(
     data_dir: DataDir = None,
-    days: int = 14,
+    days: Annotated[int, typer.Option(min=1, help="How many days ahead (default: 14)")] = 14,
     now: NowOption = None,
     full: Annotated[bool, typer.Option("--full", help="Show each e-mail's text")] = False,
     as_json: JsonFlag = False,
+    utc: UtcFlag = False,
 ) -> None:
-    """What will go out in the next DAYS days, to whom, in which words. Sends nothing."""
-    from agent import views
+    """What will go out in the next DAYS days, to whom, in which words. Sends nothing. Times in the
+    company's time zone (named), or in UTC with --utc; JSON has ISO 8601 times with their offset."""
     from agent.cli.render import schedule_report
-    from agent.clock import SystemClock, parse_instant
     from agent.db import session_scope
+    from agent.views.schedule import schedule as planned
 
-    instant = parse_instant(now) if now else SystemClock().now()
     runtime = open_runtime(data_dir)
     with session_scope(runtime.engine) as session:
-        rows = views.schedule(session, runtime.settings, now=instant, days=days)
+        rows = planned(session, runtime.settings, now=instant(now), days=days)
     if as_json:
         emit(rows)
     else:
-        schedule_report(console, rows, timezone=runtime.settings.company.timezone, full=full)
+        schedule_report(console, rows, timezone=runtime.settings.company.timezone, full=full, utc=utc)

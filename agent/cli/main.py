@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from agent.cli import admin, book, lists, operate, steering
+from agent.cli.common import group
 from agent.cli.documents import documents_app
 from agent.cli.extract import extract
 from agent.cli.payments import payments_app
@@ -30,11 +31,25 @@ from agent.cli.tasks import tasks_app
 from agent.cli.tokens import tokens_app
 from agent.cli.users import users_app
 
-app = typer.Typer(help="relance: the collections agent.", no_args_is_help=True, add_completion=False)
+app = group(help="relance: the collections agent.", no_args_is_help=True)
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from agent import __version__
+
+        typer.echo(f"relance {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main(config: Annotated[Path | None, typer.Option("--config", help="A relance.toml file")] = None) -> None:
+def main(
+    config: Annotated[Path | None, typer.Option("--config", help="A relance.toml file")] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print relance's version and stop"),
+    ] = False,
+) -> None:
     if config:
         os.environ["RELANCE_CONFIG"] = str(config)
 
@@ -45,7 +60,7 @@ app.add_typer(operate.app)
 app.add_typer(lists.app)
 app.add_typer(book.app)  # the book at a glance: aging, DSO, cash expected
 app.add_typer(steering.app)  # after `schedule`: the commands that steer it
-extract_app = typer.Typer()
+extract_app = group()
 extract_app.command()(extract)
 app.add_typer(extract_app)
 app.add_typer(admin.db_app, name="db")

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, load_settings, open_runtime
+from agent.cli.common import (
+    DataDir,
+    JsonFlag,
+    NowOption,
+    console,
+    emit,
+    err,
+    group,
+    load_settings,
+    open_runtime,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -22,7 +31,7 @@ if TYPE_CHECKING:
     from agent.runtime import Runtime
     from agent.settings import Settings
 
-app = typer.Typer()
+app = group()
 
 
 @app.command()
@@ -199,7 +208,10 @@ def web_command(
 
 @app.command()
 def ingest(
-    paths: list[Path], data_dir: DataDir = None, now: NowOption = None, as_json: JsonFlag = False
+    paths: Annotated[list[Path], typer.Argument(help="PDF or XML files, or .eml e-mails")],
+    data_dir: DataDir = None,
+    now: NowOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Put files (.pdf, .xml) or whole e-mails (.eml) through the pipeline, as if forwarded by finance."""
     from agent.flow.service import Agent
@@ -219,6 +231,8 @@ def ingest(
 
 
 def _as_forward(runtime: Runtime, path: Path) -> bytes:
+    from email.message import EmailMessage
+
     message = EmailMessage()
     message["From"] = runtime.settings.company.finance_address
     message["To"] = runtime.settings.company.collections_address

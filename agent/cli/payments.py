@@ -7,18 +7,30 @@ from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import col, select
 
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
-from agent.db import session_scope
-from agent.flow.service import Agent
-from agent.models import Account, Invoice, Payment
-from agent.payments import AllocationRefused, allocate_payment, record_manual_payment
+from agent.cli.common import (
+    BadValue,
+    DataDir,
+    JsonFlag,
+    NowOption,
+    console,
+    currency_value,
+    day_value,
+    emit,
+    err,
+    fail,
+    group,
+    open_runtime,
+    refuse,
+)
 
-payments_app = typer.Typer(help="Payments: import, record by hand, allocate, list.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from agent.models import Invoice, Payment
+
+payments_app = group(help="Payments: import, record by hand, allocate, list.", no_args_is_help=True)
 InvoiceOption = Annotated[
     list[str] | None, typer.Option("--invoice", help="An invoice number; repeat for several, in order")
 ]
@@ -26,9 +38,14 @@ InvoiceOption = Annotated[
 
 @payments_app.command("import")
 def payments_import(
-    files: list[Path], data_dir: DataDir = None, now: NowOption = None, as_json: JsonFlag = False
+    files: Annotated[list[Path], typer.Argument(help="The files, in the order to import them")],
+    data_dir: DataDir = None,
+    now: NowOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Import bank or accounting files: CSV, CAMT.053 statements, CAMT.054 notifications."""
+    from agent.flow.service import Agent
+
     runtime = open_runtime(data_dir, now)
     reports, failed = [], False
     with Agent(runtime) as agent:
@@ -51,23 +68,31 @@ def payments_import(
         raise typer.Exit(1)
 
 
-def _amount(text: str) -> Decimal:
+def _amount(text: str) -> str:
+    """A callback: an amount received, positive, with at most two decimals (a comma is read as a point)."""
     try:
         amount = Decimal(text.replace(",", "."))
-    except InvalidOperation as error:
-        raise typer.BadParameter(f"not an amount: {text!r} (write 1234.56)") from error
+        finite = amount.is_finite()
+    except InvalidOperation:
+        finite = False
+    if not finite:
+        raise BadValue(f"{text!r} is not an amount; write 1234.56")
+    if amount <= 0:
+        raise BadValue(f"{text}: an amount received is more than zero")
     if amount != amount.quantize(Decimal("0.01")):
-        raise typer.BadParameter(f"{text}: at most two decimals")
-    return amount.quantize(Decimal("0.01"))
+        raise BadValue(f"{text}: at most two decimals")
+    return str(amount.quantize(Decimal("0.01")))
 
 
 @payments_app.command("record")
 def payments_record(
     customer: Annotated[str, typer.Option(help="Account id or exact account name")],
-    amount: Annotated[str, typer.Option(help="Amount received, e.g. 1234.56")],
-    received: Annotated[str, typer.Option("--date", help="Day received, YYYY-MM-DD")],
+    amount: Annotated[str, typer.Option(callback=_amount, help="Amount received, e.g. 1234.56")],
+    received: Annotated[str, typer.Option("--date", callback=day_value, help="Day received, YYYY-MM-DD")],
     method: Annotated[str, typer.Option(help="cheque, cash, card, transfer...")] = "cheque",
-    currency: str = "EUR",
+    currency: Annotated[
+        str, typer.Option(callback=currency_value, help="The payment's currency, ISO code (default: EUR)")
+    ] = "EUR",
     reference: Annotated[str, typer.Option(help="Cheque number or any note")] = "",
     invoice: InvoiceOption = None,
     data_dir: DataDir = None,
@@ -75,6 +100,12 @@ def payments_record(
     as_json: JsonFlag = False,
 ) -> None:
     """Record an offline payment (cheque, cash) and apply it to the invoices named (else oldest first)."""
+    from sqlmodel import select
+
+    from agent.db import session_scope
+    from agent.models import Account
+    from agent.payments import AllocationRefused, record_manual_payment
+
     runtime = open_runtime(data_dir, now)
     try:
         with session_scope(runtime.engine) as session:
@@ -84,12 +115,12 @@ def payments_record(
                 else session.exec(select(Account).where(Account.name == customer)).first()
             )
             if account is None:
-                raise AllocationRefused(f"no account {customer!r} (see `relance accounts`)")
+                fail(f"no account {customer!r} (see `relance accounts`)")
             payment, touched = record_manual_payment(
                 session,
                 account=account,
-                amount=_amount(amount),
-                currency=currency.upper(),
+                amount=Decimal(amount),
+                currency=currency,
                 received_on=date.fromisoformat(received),
                 method=method,
                 reference=reference,
@@ -101,26 +132,29 @@ def payments_record(
             )
             result = _outcome(payment, touched)
     except (AllocationRefused, ValueError) as error:
-        err.print(f"[red]refused:[/] {error}")
-        raise typer.Exit(1) from error
+        refuse(str(error))
     _show(result, as_json)
 
 
 @payments_app.command("allocate")
 def payments_allocate(
-    payment_id: int,
+    payment_id: Annotated[int, typer.Argument(help="The payment's id (relance payments list --json)")],
     invoice: InvoiceOption = None,
     data_dir: DataDir = None,
     now: NowOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Allocate a payment the matcher left to you (its task says which) to the invoices named."""
+    from agent.db import session_scope
+    from agent.models import Payment
+    from agent.payments import AllocationRefused, allocate_payment
+
     runtime = open_runtime(data_dir, now)
     try:
         with session_scope(runtime.engine) as session:
             payment = session.get(Payment, payment_id)
             if payment is None:
-                raise AllocationRefused(f"no payment {payment_id}")
+                fail(f"no payment {payment_id} (see `relance payments list`)")
             touched = allocate_payment(
                 session,
                 payment=payment,
@@ -131,8 +165,7 @@ def payments_allocate(
             )
             result = _outcome(payment, touched)
     except AllocationRefused as error:
-        err.print(f"[red]refused:[/] {error}")
-        raise typer.Exit(1) from error
+        refuse(str(error))
     _show(result, as_json)
 
 
@@ -154,46 +187,65 @@ def _show(result: dict[str, object], as_json: bool) -> None:
     console.print(f"payment {result['payment_id']} {result['status']}: {done}")
 
 
+PAYMENT_STATES = ("matched", "overpaid", "unmatched", "needs_review")
+
+
+def _status(value: str | None) -> str | None:
+    if value is not None and value not in PAYMENT_STATES:
+        raise BadValue(f"{value}: not a payment status ({', '.join(PAYMENT_STATES)})")
+    return value
+
+
 @payments_app.command("list")
 def payments_list(
-    status: Annotated[str | None, typer.Option(help="matched, overpaid, unmatched, needs_review")] = None,
+    status: Annotated[
+        str | None, typer.Option(callback=_status, help="matched, overpaid, unmatched or needs_review")
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Received payments, newest first, with what each was applied to."""
-    from agent.models import Allocation
+    """Received payments, newest first, with the invoices each was applied to. The table names a payment
+    by its number (for `payments allocate`); --json also gives the bank's or file's own identifier."""
+    from sqlmodel import col, select
+
+    from agent.db import session_scope
+    from agent.models import Allocation, Invoice, Payment
 
     runtime = open_runtime(data_dir)
     with session_scope(runtime.engine) as session:
         statement = select(Payment).order_by(col(Payment.received_on).desc(), col(Payment.id).desc())
         if status:
             statement = statement.where(Payment.status == status)
-        rows = []
-        for payment in session.exec(statement):
-            allocations = session.exec(select(Allocation).where(Allocation.payment_id == payment.id)).all()
-            numbers = [session.get(Invoice, a.invoice_id) for a in allocations]
-            rows.append(
-                {
-                    "id": payment.id,
-                    "received_on": str(payment.received_on),
-                    "amount": str(payment.amount),
-                    "currency": payment.currency,
-                    "payer": payment.payer,
-                    "reference": payment.reference,
-                    "source": payment.source,
-                    "status": payment.status,
-                    "invoices": [i.number for i in numbers if i is not None],
-                }
-            )
+        payments = list(session.exec(statement))
+        applied = session.exec(
+            select(Allocation.payment_id, Invoice.number)
+            .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
+            .where(col(Allocation.payment_id).in_([p.id for p in payments]))
+            .order_by(col(Allocation.id))
+        ).all()
+        numbers: dict[int, list[str]] = {}
+        for payment_id, number in applied:
+            numbers.setdefault(payment_id, []).append(number)
+        rows = [
+            {
+                "id": payment.id,
+                "external_id": payment.external_id,
+                "received_on": str(payment.received_on),
+                "amount": str(payment.amount),
+                "currency": payment.currency,
+                "payer": payment.payer,
+                "reference": payment.reference,
+                "source": payment.source,
+                "status": payment.status,
+                "invoices": list(dict.fromkeys(numbers.get(payment.id or 0, []))),
+            }
+            for payment in payments
+        ]
     if as_json:
         emit(rows)
         return
     from agent.cli.render import table
 
-    console.print(
-        table(
-            "Payments",
-            rows,
-            ["id", "received_on", "amount", "currency", "payer", "reference", "status", "invoices"],
-        )
-    )
+    shown = [{**row, "invoices": ", ".join(row["invoices"])} for row in rows]
+    columns = ["id", "received_on", "amount", "currency", "payer", "reference", "status", "invoices"]
+    console.print(table("Payments", shown, columns))

@@ -9,16 +9,28 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent import audit
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
-from agent.db import session_scope
-from agent.reminders.rates import RateSeries, load_rates, overrides_path, set_rate
+from agent.cli.common import (
+    BadValue,
+    DataDir,
+    JsonFlag,
+    NowOption,
+    console,
+    day_value,
+    emit,
+    err,
+    fail,
+    group,
+    open_runtime,
+)
 
-rates_app = typer.Typer(
+if TYPE_CHECKING:
+    from agent.reminders.rates import RateSeries
+
+rates_app = group(
     help="Reference rates of the late-payment claims (ECB, Bundesbank base rate, Bank of England).",
     no_args_is_help=True,
 )
@@ -44,11 +56,12 @@ def show(
     data_dir: DataDir = None,
 ) -> None:
     """Each series: its rate now, since when, and the day the table is checked through."""
+    from agent.reminders.rates import load_rates, overrides_path
+
     runtime = open_runtime(data_dir)
     tables = load_rates(runtime.settings.data_dir)
     if series is not None and series not in tables:
-        err.print(f"[red]refused:[/] unknown series {series!r}: one of {', '.join(sorted(tables))}")
-        raise typer.Exit(1)
+        fail(f"unknown series {series!r}: one of {', '.join(sorted(tables))}")
     chosen = [tables[series]] if series else list(tables.values())
     if as_json:
         emit([_as_json(s) for s in chosen])
@@ -66,22 +79,34 @@ def show(
     console.print(f"finance's additions: {overrides_path(runtime.settings.data_dir)}")
 
 
+def _rate(value: str) -> str:
+    try:
+        finite = Decimal(value).is_finite()
+    except InvalidOperation:
+        finite = False
+    if not finite:
+        raise BadValue(f"{value!r} is not a rate in percent")
+    return value
+
+
 @rates_app.command("set")
 def set_command(
     series: Annotated[str, typer.Argument(help="ecb_mro, de_base_rate or boe_bank_rate")],
-    rate: Annotated[str, typer.Argument(help="Percent a year, e.g. 2.15 (negative allowed)")],
-    effective_from: Annotated[str, typer.Option("--from", help="First day in force, YYYY-MM-DD")],
+    rate: Annotated[str, typer.Argument(callback=_rate, help="Percent a year, e.g. 2.15 (negative allowed)")],
+    effective_from: Annotated[
+        str, typer.Option("--from", callback=day_value, help="First day in force, YYYY-MM-DD")
+    ],
     data_dir: DataDir = None,
     now: NowOption = None,
 ) -> None:
     """Record a rate in force from a day on; as the latest change, it vouches for the series up to today."""
+    from agent import audit
+    from agent.db import session_scope
+    from agent.reminders.rates import set_rate
+
     runtime = open_runtime(data_dir, now)
     at = runtime.clock.now()
-    try:
-        value = Decimal(rate)
-    except InvalidOperation as error:
-        err.print(f"[red]refused:[/] {rate!r} is not a rate in percent")
-        raise typer.Exit(1) from error
+    value = Decimal(rate)
     try:
         start = date.fromisoformat(effective_from)
         table = set_rate(runtime.settings.data_dir, series, effective_from=start, rate=value, today=at.date())

@@ -88,15 +88,17 @@ def demo_report(
         console.print(f"[dim]{local(event['at'], timezone)}[/]  {escape(event['message'])}")
 
 
-def schedule_report(console: Console, rows: list[dict[str, Any]], *, timezone: str, full: bool) -> None:
-    """What will go out: one block per step, readable in any terminal width."""
+def schedule_report(
+    console: Console, rows: list[dict[str, Any]], *, timezone: str, full: bool, utc: bool = False
+) -> None:
+    """What will go out: one block per step, readable in any terminal width, each time with its zone."""
     if not rows:
         console.print("Nothing planned in this period.")
         return
     for row in rows:
-        when = local(row["planned_at"], timezone)
+        when = stamp(row["planned_at"], timezone, utc=utc)
         console.print(
-            f"[bold]{when}[/] ({timezone})  {escape(row['invoice'])}  {escape(str(row['account']))}  "
+            f"[bold]{when}[/]  {escape(row['invoice'])}  {escape(str(row['account']))}  "
             f"[cyan]{row['step']}[/] \\[{row['language']}]",
             soft_wrap=True,
         )

@@ -4,50 +4,75 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
-from sqlmodel import Session, col, select
 
-from agent import audit
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
-from agent.cli.lists import UtcFlag
-from agent.db import session_scope
-from agent.ledger.records import open_balance
-from agent.models import Account, Reminder
-from agent.reminders import steering as review
-from agent.reminders.changes import describe, schedule_changes
-from agent.runtime import Runtime
+from agent.cli.common import (
+    DataDir,
+    JsonFlag,
+    NowOption,
+    UtcFlag,
+    console,
+    day_value,
+    emit,
+    err,
+    fail,
+    group,
+    open_runtime,
+    refuse,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from agent.runtime import Runtime
 
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="The customer, when two have an invoice with this number")
 ]
 Reason = Annotated[str, typer.Option("--reason", help="Why, in words: kept with the change")]
+InvoiceNumber = Annotated[str, typer.Argument(help="The invoice's number, e.g. F-2026-0412")]
 
 
 def _act(data_dir: Any, now: str | None, action: Callable[[Session, Runtime], str]) -> None:
+    from agent.db import session_scope
+    from agent.reminders import steering as review
+
     runtime = open_runtime(data_dir, now)
     try:
         with session_scope(runtime.engine) as session:
             done = action(session, runtime)
     except review.ReviewRefused as error:
-        err.print(f"[red]refused:[/] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        _refused(error)
     console.print(done, soft_wrap=True)
 
 
+def _refused(error: Exception) -> NoReturn:
+    """A refusal in one line: exit code 2 when what was typed names nothing (no invoice F-…, no such step
+    or plan), 1 when the action is refused as the invoice stands."""
+    from agent.reminders.steering import Unknown
+
+    (fail if isinstance(error, Unknown) else refuse)(str(error))
+
+
 def pause(
-    invoice: str,
+    invoice: InvoiceNumber,
     reason: Reason,
     until: Annotated[
-        str | None, typer.Option(help="YYYY-MM-DD: resume by itself on that day (default: until you resume)")
+        str | None,
+        typer.Option(
+            callback=day_value, help="YYYY-MM-DD: resume by itself on that day (default: until you resume)"
+        ),
     ] = None,
     account: AccountOption = None,
     data_dir: DataDir = None,
     now: NowOption = None,
 ) -> None:
     """Hold an invoice's reminders until you resume them (or until a date)."""
+    from agent.reminders import steering as review
+
     until_at = datetime.combine(date.fromisoformat(until), time(0, 0), tzinfo=UTC) if until else None
 
     def act(session: Session, runtime: Runtime) -> str:
@@ -59,9 +84,10 @@ def pause(
 
 
 def resume(
-    invoice: str, account: AccountOption = None, data_dir: DataDir = None, now: NowOption = None
+    invoice: InvoiceNumber, account: AccountOption = None, data_dir: DataDir = None, now: NowOption = None
 ) -> None:
     """Put a paused invoice's reminders back on the schedule: the next one at the next send window."""
+    from agent.reminders import steering as review
 
     def act(session: Session, runtime: Runtime) -> str:
         found = review.find_invoice(session, invoice, account=account)
@@ -73,14 +99,15 @@ def resume(
 
 
 def skip(
-    invoice: str,
-    step: str,
+    invoice: InvoiceNumber,
+    step: Annotated[str, typer.Argument(help="The step's name, as `relance history` shows it")],
     reason: Reason,
     account: AccountOption = None,
     data_dir: DataDir = None,
     now: NowOption = None,
 ) -> None:
     """Skip one step of an invoice's plan (the others keep their dates)."""
+    from agent.reminders import steering as review
 
     def act(session: Session, runtime: Runtime) -> str:
         found = review.find_invoice(session, invoice, account=account)
@@ -91,13 +118,14 @@ def skip(
 
 
 def set_plan(
-    plan: str,
+    plan: Annotated[str, typer.Argument(help="The plan's name (a file of workflows/ without .yaml)")],
     invoice: Annotated[str | None, typer.Option("--invoice", help="One invoice")] = None,
     account: Annotated[str | None, typer.Option("--account", help="A customer: all its invoices")] = None,
     data_dir: DataDir = None,
     now: NowOption = None,
 ) -> None:
     """Choose the reminder plan of an invoice or of a customer; their waiting steps are replanned."""
+    from agent.reminders import steering as review
 
     def act(session: Session, runtime: Runtime) -> str:
         from agent.reminders.plans import PlanError
@@ -118,7 +146,7 @@ def set_plan(
 
 
 def history(
-    invoice: str,
+    invoice: InvoiceNumber,
     account: AccountOption = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
@@ -126,7 +154,14 @@ def history(
 ) -> None:
     """One invoice's reminders (sent and to come) and every change made to them, with its cause. Times
     in the company's time zone (named), or in UTC with --utc; JSON has ISO 8601 times with offsets."""
+    from sqlmodel import col, select
+
     from agent.cli.render import stamp
+    from agent.db import session_scope
+    from agent.ledger.records import open_balance
+    from agent.models import Account, Reminder
+    from agent.reminders import steering as review
+    from agent.reminders.changes import describe, schedule_changes
 
     runtime = open_runtime(data_dir)
     try:
@@ -159,8 +194,7 @@ def history(
                 "changes": schedule_changes(session, found.id or 0),
             }
     except review.ReviewRefused as error:
-        err.print(f"[red]refused:[/] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        _refused(error)
     if as_json:
         emit(data)
         return
@@ -195,7 +229,11 @@ def salutation(
     now: NowOption = None,
 ) -> None:
     """Set how reminders greet a contact: "Guten Tag Herr Müller", or a neutral greeting with none."""
+    from sqlmodel import col, select
+
+    from agent import audit
     from agent.models import Contact
+    from agent.reminders import steering as review
     from agent.reminders.greeting import salutation_of
 
     kind = None if words.strip().lower() in ("none", "-", "") else salutation_of(words)
@@ -206,7 +244,7 @@ def salutation(
     def act(session: Session, runtime: Runtime) -> str:
         found = session.exec(select(Contact).where(col(Contact.email) == email.strip().lower())).all()
         if not found:
-            raise review.ReviewRefused(f"no contact {email}")
+            raise review.Unknown(f"no contact {email}")
         for contact in found:
             contact.salutation = kind
             session.add(contact)
@@ -219,7 +257,7 @@ def salutation(
     _act(data_dir, now, act)
 
 
-app = typer.Typer()
+app = group()
 for command in (pause, resume, skip, history, salutation):
     app.command()(command)
 app.command("set-plan")(set_plan)

@@ -10,16 +10,30 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from sqlmodel import Session, select
 
-from agent.cli.common import DataDir, JsonFlag, NowOption, console, emit, err, open_runtime
-from agent.runtime import Runtime
+from agent.cli.common import (
+    BadValue,
+    DataDir,
+    JsonFlag,
+    NowOption,
+    console,
+    emit,
+    err,
+    fail,
+    group,
+    open_runtime,
+)
 
-tasks_app = typer.Typer(help="Questions waiting for finance, and your answers.", invoke_without_command=True)
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from agent.runtime import Runtime
+
+tasks_app = group(help="Questions waiting for finance, and your answers.", invoke_without_command=True)
 By = Annotated[str | None, typer.Option("--by", help="Who decides (default: your user name)")]
 OUTCOMES = {
     "resume": "resume",
@@ -27,6 +41,12 @@ OUTCOMES = {
     "cancel-invoice": "cancel_invoice",
     "done": "done",
 }
+
+
+def _outcome(value: str) -> str:
+    if value not in OUTCOMES:
+        raise BadValue(f"{value}: not one of {', '.join(OUTCOMES)}")
+    return value
 
 
 @tasks_app.callback()
@@ -60,6 +80,8 @@ def _settle(
     *,
     resume: bool,
 ) -> None:
+    from sqlmodel import select
+
     from agent.db import session_scope
     from agent.finance.task_answers import TaskRefused
     from agent.models import Task
@@ -73,8 +95,7 @@ def _settle(
             )
             task = session.exec(select(Task).where(column == key)).first()
             if task is None or task.kind == "digest":
-                err.print(f"[red]error:[/] no task {escape(reference)}")
-                raise typer.Exit(1)
+                fail(f"no task {reference} (see `relance tasks`)")
             done = act(session, runtime, task)
     except TaskRefused as error:
         err.print(f"[red]refused:[/] {escape(str(error))}", soft_wrap=True)
@@ -96,6 +117,7 @@ def resolve(
             "--outcome",
             help="resume (dispute settled), keep-paused (credit note to come), cancel-invoice (the customer "
             "was right), done (nothing to change)",
+            callback=_outcome,
         ),
     ],
     invoice: Annotated[
@@ -108,10 +130,6 @@ def resolve(
 ) -> None:
     """Close a dispute, an "already paid" or an end-of-plan task with what happens to its invoices."""
     from agent.finance.task_answers import TaskRefused, concerned_invoices, resolve_task
-
-    if outcome not in OUTCOMES:
-        err.print(f"--outcome {escape(outcome)}: not one of {', '.join(OUTCOMES)}", soft_wrap=True)
-        raise typer.Exit(2)
 
     def act(session: Session, runtime: Runtime, found: Any) -> str:
         concerned = concerned_invoices(session, found)
@@ -152,7 +170,7 @@ def cancel(
 def answer(
     task: Annotated[str, typer.Argument(help="The contact request's number or token (RL-…)")],
     email: Annotated[str, typer.Option("--email", help="Who receives the reminders")],
-    name: Annotated[str, typer.Option("--name")] = "",
+    name: Annotated[str, typer.Option("--name", help="The contact's name, as greetings use it")] = "",
     language: Annotated[str, typer.Option("--language", help="en, fr, de…; default: the country's")] = "",
     salutation: Annotated[
         str, typer.Option("--salutation", help="mr or ms; default: a neutral greeting")

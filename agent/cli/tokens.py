@@ -10,11 +10,20 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.common import DataDir, JsonFlag, console, emit, err, open_runtime
-from agent.db import session_scope
-from agent.models.api_token import Scope
+from agent.cli.common import BadValue, DataDir, JsonFlag, console, emit, err, group, open_runtime
 
-tokens_app = typer.Typer(help="API tokens for programs (the HTTP API under /api).", no_args_is_help=True)
+tokens_app = group(help="API tokens for programs (the HTTP API under /api).", no_args_is_help=True)
+
+
+SCOPES = ("read", "documents", "payments")  # agent.models.api_token.Scope's values (a test holds them equal)
+
+
+def _scopes(values: list[str]) -> list[str]:
+    """Checked here, not by the Scope enum's own type: naming it would import the data model at start."""
+    for value in values:
+        if value not in SCOPES:
+            raise BadValue(f"{value}: not a scope ({', '.join(SCOPES)})")
+    return values
 
 
 def _refused(error: Exception) -> typer.Exit:
@@ -26,20 +35,23 @@ def _refused(error: Exception) -> typer.Exit:
 def add(
     user: Annotated[str, typer.Option("--user", help="The workspace user the token acts for (their e-mail)")],
     scope: Annotated[
-        list[Scope],
-        typer.Option("--scope", help="read, documents or payments; repeat for several"),
+        list[str],
+        typer.Option("--scope", callback=_scopes, help="read, documents or payments; repeat for several"),
     ],
     name: Annotated[str, typer.Option("--name", help="What the token is for (shown in the list)")] = "",
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Make a token and print it, once: store it where the program keeps its secrets."""
+    from agent.db import session_scope
+    from agent.models.api_token import Scope
     from agent.web.api.tokens import TokenError, add_token
 
     runtime = open_runtime(data_dir)
+    wanted = [Scope(value) for value in scope]
     try:
         with session_scope(runtime.engine) as session:
-            token, secret = add_token(session, email=user, scopes=scope, name=name, at=runtime.clock.now())
+            token, secret = add_token(session, email=user, scopes=wanted, name=name, at=runtime.clock.now())
             token_id, scopes = token.id, token.scopes
     except TokenError as error:
         raise _refused(error) from error
@@ -58,6 +70,7 @@ def list_tokens(
     as_json: JsonFlag = False,
 ) -> None:
     """Every token: its user, scopes, first characters, last use."""
+    from agent.db import session_scope
     from agent.web.api.tokens import token_rows
 
     runtime = open_runtime(data_dir)
@@ -78,6 +91,7 @@ def revoke(
     data_dir: DataDir = None,
 ) -> None:
     """Revoke a token: refused at its next request."""
+    from agent.db import session_scope
     from agent.web.api.tokens import TokenError, revoke_token
 
     runtime = open_runtime(data_dir)

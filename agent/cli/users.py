@@ -10,16 +10,22 @@ import sys
 from typing import Annotated
 
 import typer
-from sqlmodel import col, select
 
-from agent import audit
-from agent.cli.common import DataDir, JsonFlag, console, emit, err, open_runtime
-from agent.db import session_scope
-from agent.models.user import Role, User
+from agent.cli.common import BadValue, DataDir, JsonFlag, console, emit, err, group, open_runtime
 
-users_app = typer.Typer(help="Who may sign in to the finance workspace (relance web).", no_args_is_help=True)
+users_app = group(help="Who may sign in to the finance workspace (relance web).", no_args_is_help=True)
+ROLES = ("viewer", "finance", "admin")  # agent.models.user.Role's values (a test holds them equal)
+
+
+def _role(value: str) -> str:
+    """Checked here, not by the Role enum's own type: naming it would import the data model at start."""
+    if value not in ROLES:
+        raise BadValue(f"{value}: not a role ({', '.join(ROLES)})")
+    return value
+
+
 RoleArgument = Annotated[
-    Role, typer.Option("--role", help="viewer (reads), finance (acts), admin (also users)")
+    str, typer.Option("--role", callback=_role, help="viewer (reads), finance (acts), admin (also users)")
 ]
 
 
@@ -30,14 +36,17 @@ def _refused(error: Exception) -> typer.Exit:
 
 @users_app.command("add")
 def add(
-    email: str,
-    role: RoleArgument = Role.VIEWER,
+    email: Annotated[str, typer.Argument(help="The person's e-mail address: their login")],
+    role: RoleArgument = "viewer",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts)")
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Add a user; the password is asked for (twice), or read from standard input."""
+    from agent import audit
+    from agent.db import session_scope
+    from agent.models.user import Role
     from agent.web.auth import UserError, add_user
 
     if password_stdin:
@@ -47,7 +56,7 @@ def add(
     runtime = open_runtime(data_dir)
     try:
         with session_scope(runtime.engine) as session:
-            user = add_user(session, email=email, password=password, role=role, at=runtime.clock.now())
+            user = add_user(session, email=email, password=password, role=Role(role), at=runtime.clock.now())
             audit.record(
                 session, at=runtime.clock.now(), entity="user", entity_id=user.id, action="user_added",
                 message=f"User {user.email} added with the role {role} (command line)",
@@ -60,6 +69,11 @@ def add(
 @users_app.command("list")
 def list_users(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Every user, with their role and last sign-in."""
+    from sqlmodel import col, select
+
+    from agent.db import session_scope
+    from agent.models.user import User
+
     runtime = open_runtime(data_dir)
     with session_scope(runtime.engine) as session:
         rows = [
@@ -81,8 +95,14 @@ def list_users(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 @users_app.command("set-role")
-def set_role(email: str, role: Annotated[Role, typer.Argument()], data_dir: DataDir = None) -> None:
+def set_role(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address")],
+    role: Annotated[str, typer.Argument(callback=_role, help="viewer, finance or admin")],
+    data_dir: DataDir = None,
+) -> None:
     """Change a user's role; they are signed out everywhere."""
+    from agent import audit
+    from agent.db import session_scope
     from agent.web.auth import UserError, end_sessions, find_user
 
     runtime = open_runtime(data_dir)
@@ -102,8 +122,12 @@ def set_role(email: str, role: Annotated[Role, typer.Argument()], data_dir: Data
 
 
 @users_app.command("remove")
-def remove(email: str, data_dir: DataDir = None) -> None:
+def remove(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address")], data_dir: DataDir = None
+) -> None:
     """Remove a user; their sessions end at once. What they did stays in the audit trail."""
+    from agent import audit
+    from agent.db import session_scope
     from agent.web.auth import UserError, end_sessions, find_user
 
     runtime = open_runtime(data_dir)

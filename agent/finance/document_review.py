@@ -105,6 +105,7 @@ def confirm_document(
         entity_id=document.id,
         action="confirmed",
         message=f"Document {checked.number} {resolution}; layout: {lesson_note}",
+        actor=by,
         before={name: str(field_value(reading, name)) for name in corrections},
         after=changed,
     )
@@ -126,6 +127,7 @@ def reject_document(
         entity_id=document.id,
         action="rejected",
         message=f"Document {document.filename} set aside by {by}: {reason}",
+        actor=by,
     )
     return ReviewOutcome("rejected", document.error)
 

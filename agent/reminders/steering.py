@@ -35,6 +35,11 @@ class ReviewRefused(ValueError):
     """An action that cannot be done as asked; the message says why, in words for finance."""
 
 
+class Unknown(ReviewRefused):
+    """What was named does not exist (no invoice with this number, no such account): the command line
+    says so with the exit code of a wrong value, not of a refusal."""
+
+
 def find_invoice(session: Session, number: str, *, account: str | None = None) -> Invoice:
     """The invoice with this number (of this account, when two customers' numbers collide)."""
     statement = select(Invoice).where(Invoice.number == number)
@@ -44,7 +49,7 @@ def find_invoice(session: Session, number: str, *, account: str | None = None) -
         )
     found = session.exec(statement).all()
     if not found:
-        raise ReviewRefused(f"no invoice {number}" + (f" for {account}" if account else ""))
+        raise Unknown(f"no invoice {number}" + (f" for {account}" if account else ""))
     if len(found) > 1:
         names = ", ".join(
             sorted(str(getattr(session.get(Account, i.account_id), "name", "?")) for i in found)
@@ -56,7 +61,7 @@ def find_invoice(session: Session, number: str, *, account: str | None = None) -
 def find_account(session: Session, name: str) -> Account:
     account = session.exec(select(Account).where(Account.name == name)).first()
     if account is None:
-        raise ReviewRefused(f"no account named {name!r}")
+        raise Unknown(f"no account named {name!r}")
     return account
 
 
