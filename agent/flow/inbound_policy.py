@@ -20,11 +20,12 @@ from sqlmodel import Session, col, select
 from agent.db import session_scope
 from agent.finance.tasks import find_task_for_reply, reply_refusal, request_review
 from agent.mail.bounce import is_from_mail_system
-from agent.mail.parse import Attachment, ParsedMessage, authenticated_by, megabytes
+from agent.mail.parse import Attachment, ParsedMessage, authenticated_by
 from agent.mail.safe_text import clean_line
 from agent.models import InboundMessage, OutboundMessage, Task
 from agent.models.task import TaskKind, TaskStatus
 from agent.runtime import Runtime
+from agent.templating import Said
 
 # Routes set aside with a reason: quarantined, and (NOTIFY) told to finance.
 QUARANTINE = {
@@ -37,39 +38,59 @@ QUARANTINE = {
     "unreadable",
 }
 NOTIFY = {"forged_reply", "unverified_reply", "unusable", "own_mail", "unreadable"}
+UNPARSED = "the message could not be parsed: "  # agent.mail.parse's first problem when nothing was parsed
 
 
 @dataclass(frozen=True)
 class Triage:
     route: str  # documents | task_reply | customer_reply | bounce | auto_reply | other, or a QUARANTINE one
-    reason: str | None = None
+    reason: str | None = None  # a `Said`: the row and the audit say it in English, finance's e-mail in theirs
 
 
-def sender_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
+def _shown(text: str | None) -> str:
+    """A value the sender wrote (an address, a file name, a Message-ID), made safe to show on one line."""
+    return clean_line(text or "")[:300]
+
+
+def sender_refusal(runtime: Runtime, message: ParsedMessage) -> Said | None:
     """Why this sender may not act (submit documents, answer a task), or None when it may."""
     if not runtime.sender_allowed(message.sender):
-        return f"{message.sender or 'an unknown sender'} is not an allowed forwarder"
+        return Said("sender_not_allowed", sender=_shown(message.sender))
     return authentication_refusal(runtime, message)
 
 
-def authentication_refusal(runtime: Runtime, message: ParsedMessage) -> str | None:
+def authentication_refusal(runtime: Runtime, message: ParsedMessage) -> Said | None:
     """Why the message's From cannot be believed (when authentication is required), or None."""
     mailbox = runtime.settings.mailbox
     if not mailbox.require_authentication:
         return None
     if not mailbox.trusted_authserv_id:
-        return "authentication is required but mailbox.trusted_authserv_id is not configured"
+        return Said("no_authserv")
     if not authenticated_by(message.authentication_results, mailbox.trusted_authserv_id):
-        return f"no SPF or DKIM pass from {mailbox.trusted_authserv_id} for {message.sender}"
+        return Said("not_authenticated", authserv=mailbox.trusted_authserv_id, sender=_shown(message.sender))
     return None
+
+
+def _reply_refused(runtime: Runtime, task: Task, message: ParsedMessage) -> Said | None:
+    """Why a reply to a task may not act on it, as finance's e-mail says it; None when it may."""
+    values = {"token": task.token, "sender": _shown(message.sender)}
+    why = sender_refusal(runtime, message)
+    if why is not None:
+        return Said(f"reply_refused_{why.key}", **(values | why.values))
+    if reply_refusal(task, message) is None:  # the task's own rule decides; the key says which part
+        return None
+    if message.sender.lower() != task.addressee.lower():
+        return Said("reply_refused_not_asked", addressee=task.addressee, **values)
+    return Said("reply_refused_no_token", **values)
 
 
 def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
     """Where a message goes, and why when it is set aside. Deterministic for one message (a resumed or
     re-run graph takes the same way)."""
     with session_scope(runtime.engine) as session:
-        if any(p.startswith("the message could not be parsed") for p in message.problems):
-            return Triage("unreadable", message.problems[0])
+        unparsed = [p for p in message.problems if p.startswith(UNPARSED)]
+        if unparsed:
+            return Triage("unreadable", Said("message_unparsable", detail=unparsed[0].removeprefix(UNPARSED)))
         own = _own_mail(session, runtime, message)
         if own:
             return Triage("own_mail", own)
@@ -82,12 +103,8 @@ def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
             return Triage("auto_reply")
         task = find_task_for_reply(session, message)
         if task is not None:
-            why = sender_refusal(runtime, message) or reply_refusal(task, message)
-            return (
-                Triage("forged_reply", f"reply to task {task.token} refused: {why}")
-                if why
-                else Triage("task_reply")
-            )
+            refused = _reply_refused(runtime, task, message)
+            return Triage("forged_reply", refused) if refused else Triage("task_reply")
         thread = [m for m in [message.in_reply_to, *message.references] if m]
         answers_us = (
             thread
@@ -98,7 +115,7 @@ def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
     if answers_us:
         why = authentication_refusal(runtime, message)
         if why:  # a reply that would pause reminders must come from who it says
-            return Triage("unverified_reply", f"customer reply not acted upon: {why}")
+            return Triage("unverified_reply", Said(f"customer_reply_{why.key}", **why.values))
         return Triage("customer_reply")
     why = sender_refusal(runtime, message)
     if why:
@@ -108,37 +125,33 @@ def triage(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Triage:
     return Triage("unusable", _nothing_to_read(runtime, message))
 
 
-def _nothing_to_read(runtime: Runtime, message: ParsedMessage) -> str:
+def _nothing_to_read(runtime: Runtime, message: ParsedMessage) -> Said:
     """Why a message from an allowed sender gave no document: said, so it is not lost in silence."""
     limit = runtime.settings.mailbox.max_attachment_bytes
     if message.oversized:
-        files = ", ".join(f"{name} ({megabytes(size)})" for name, size in message.oversized)
-        return f"over the attachment size limit of {megabytes(limit)}, not read: {files}"
+        files = [[_shown(name), size] for name, size in message.oversized]
+        return Said("over_size_limit", limit=limit, files=files)
     broken = [p for p in message.problems if p.startswith(("MIME", "body"))]
     if broken:
-        return "the MIME structure is broken, no document found (" + "; ".join(broken) + ")"
+        return Said("mime_broken", detail=_shown("; ".join(broken)))
     if message.attachments:
-        names = ", ".join(a.filename for a in message.attachments)
-        return f"no PDF or e-invoice XML among the attachments ({names})"
+        return Said("no_document_attached", names=_shown(", ".join(a.filename for a in message.attachments)))
     if message.body_kind == "html":
-        return "an HTML-only message without any attachment: nothing to read"
-    return "no attachment: nothing to read"
+        return Said("html_only")
+    return Said("no_attachment")
 
 
-def _own_mail(session: Session, runtime: Runtime, message: ParsedMessage) -> str | None:
+def _own_mail(session: Session, runtime: Runtime, message: ParsedMessage) -> Said | None:
     """Our own e-mail arriving in the intake mailbox: a mail loop (a contact's address forwards here)."""
     ours = session.exec(
         select(OutboundMessage.id).where(OutboundMessage.message_id == message.message_id)
     ).first()
     if ours or message.sender == runtime.settings.company.collections_address.lower():
-        return (
-            f"our own e-mail {message.message_id} came back to the intake mailbox (a mail loop: "
-            "does a contact's address forward here?); not processed"
-        )
+        return Said("own_mail_back", message_id=_shown(message.message_id))
     return None
 
 
-def _rate_limited(session: Session, runtime: Runtime, inbound_id: int, message: ParsedMessage) -> str | None:
+def _rate_limited(session: Session, runtime: Runtime, inbound_id: int, message: ParsedMessage) -> Said | None:
     """Too many messages from one correspondent outside the allowed senders within an hour."""
     if not message.sender or runtime.sender_allowed(message.sender):
         return None
@@ -155,7 +168,7 @@ def _rate_limited(session: Session, runtime: Runtime, inbound_id: int, message: 
         )
     ).one()
     if earlier >= limit:
-        return f"more than {limit} messages from {message.sender} within an hour: not processed"
+        return Said("too_many_messages", count=limit, sender=_shown(message.sender))
     return None
 
 
@@ -163,12 +176,15 @@ def tell_finance(
     session: Session, runtime: Runtime, *, inbound_id: int, route: str, reason: str, words: str = ""
 ) -> None:
     """A task for finance about a message set aside: one open task per kind and sender, which lists
-    every further message (never one e-mail per message of a storm)."""
+    every further message (never one e-mail per message of a storm). `reason` is a `Said` (finance reads
+    it in their language) or plain text; the task's title is its English wording, which finds it again."""
     inbound = session.get(InboundMessage, inbound_id)
     sender = (inbound.sender if inbound else "") or "unknown"
-    title = f"{TITLES.get(route, 'message set aside')} from {sender}"
+    title = Said("set_aside_title", route=route, sender=_shown(sender))
     existing = session.exec(
-        select(Task).where(Task.kind == TaskKind.REVIEW, Task.status == TaskStatus.OPEN, Task.title == title)
+        select(Task).where(
+            Task.kind == TaskKind.REVIEW, Task.status == TaskStatus.OPEN, Task.title == str(title)
+        )
     ).first()
     if existing is not None:
         seen = existing.details.get("inbound_ids", [])
@@ -183,8 +199,8 @@ def tell_finance(
         title=title,
         reasons=[
             reason,
-            *([f"their words: “{words}”"] if words else []),
-            f"the message is kept: relance inbox {inbound_id}",
+            *([Said("their_words", words=words)] if words else []),
+            Said("message_kept", inbound=inbound_id),
         ],
         addressee=runtime.settings.company.finance_address,
         at=runtime.clock.now(),
@@ -192,33 +208,20 @@ def tell_finance(
     )
 
 
-TITLES = {
-    "forged_reply": "a reply to a task was refused",
-    "unverified_reply": "an unverified customer reply",
-    "unusable": "a message without a readable document",
-    "own_mail": "our own e-mail came back",
-    "unreadable": "an unreadable message",
-    "too_big": "a file over the size limit",
-}
-
-
-def not_read_because(attachment: Attachment) -> str:
+def not_read_because(attachment: Attachment) -> Said:
     """Why an attachment is not read, said on its row (never skipped in silence)."""
     if attachment.is_winmail:
-        return "winmail.dat (Outlook rich text) is not supported: please forward the PDF itself"
+        return Said("winmail_unsupported")
     if attachment.is_page_image:
-        return (
-            "skipped: a picture beside a PDF is taken for a logo or a signature; "
-            "forward it alone to have it read (OCR)"
-        )
-    return f"not read: {attachment.content_type} is not a PDF or an e-invoice XML"
+        return Said("picture_beside_pdf")
+    return Said("not_pdf_or_xml", content_type=_shown(attachment.content_type))
 
 
 def note_unread(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> None:
     """What of a message with documents was not read (files over the size limit, a broken MIME part):
     on the message's row, and told to finance when a file was too big."""
-    notes = [f"{name} ({megabytes(size)}) over the size limit, not read" for name, size in message.oversized]
-    notes += [p for p in message.problems if p.startswith(("MIME", "header", "body"))]
+    too_big = [Said("file_over_limit", file=_shown(name), size=size) for name, size in message.oversized]
+    notes = [*too_big, *(p for p in message.problems if p.startswith(("MIME", "header", "body")))]
     if not notes:
         return
     notes = [clean_line(note) for note in notes]
@@ -228,4 +231,4 @@ def note_unread(runtime: Runtime, inbound_id: int, message: ParsedMessage) -> No
             inbound.error = "; ".join(notes)
             session.add(inbound)
         if message.oversized:
-            tell_finance(session, runtime, inbound_id=inbound_id, route="too_big", reason=notes[0])
+            tell_finance(session, runtime, inbound_id=inbound_id, route="too_big", reason=too_big[0])

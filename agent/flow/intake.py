@@ -36,6 +36,7 @@ from agent.models.ledger import InvoiceStatus
 from agent.models.task import TaskKind, TaskStatus
 from agent.reminders.schedule import follow_money, plan_reminders
 from agent.runtime import Runtime
+from agent.templating import Said
 
 
 def load_message(runtime: Runtime, inbound_id: int) -> tuple[InboundMessage, ParsedMessage]:
@@ -106,12 +107,14 @@ def extract_documents(runtime: Runtime, inbound_id: int) -> list[int]:
             if document.status != DocumentStatus.EXTRACTED or document.method:
                 continue  # already handled by an earlier run of this step
             if id(attachment) not in to_read:
-                document.status, document.error = DocumentStatus.UNSUPPORTED, not_read_because(attachment)
+                why = not_read_because(attachment)
+                document.status, document.error = DocumentStatus.UNSUPPORTED, str(why)
                 if attachment.is_winmail:  # the invoice is inside, out of our reach: a person must act
                     request_review(
                         session, runtime.sender, settings, at=now, document_id=document.id,
                         addressee=settings.company.finance_address,
-                        title=f"{attachment.filename} could not be read", reasons=[document.error],
+                        title=Said("winmail_title", file=clean_line(attachment.filename)),
+                        reasons=[why, Said("message_kept", inbound=inbound_id)],
                     )  # fmt: skip
             else:
                 _extract_one(
@@ -145,12 +148,16 @@ def _extract_one(
         extraction = extract_document(attachment.filename, attachment.data, options)
     except ExtractionError as error:
         document.status, document.error, document.method = DocumentStatus.FAILED, str(error), "none"
-        request_review(
+        name = clean_line(attachment.filename)
+        request_review(  # the reader's own words (English, technical) stay on the row: relance inbox
             session,
             runtime.sender,
             settings,
-            title=f"unreadable document {attachment.filename}",
-            reasons=[str(error)],
+            title=Said("unreadable_title", file=name),
+            reasons=[
+                Said("document_unreadable", file=name),
+                Said("message_kept", inbound=document.inbound_id),
+            ],
             addressee=finance,
             at=now,
             document_id=document.id,
@@ -318,8 +325,8 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
     for finance where a person should look."""
     _inbound, message = load_message(runtime, inbound_id)
     now = runtime.clock.now()
-    why = triage(runtime, inbound_id, message).reason if route in QUARANTINE else None
-    why = clean_line(why)[:4000] if why else None  # it quotes the sender's bytes: shown, so made safe
+    said = triage(runtime, inbound_id, message).reason if route in QUARANTINE else None
+    why = clean_line(said)[:4000] if said else None  # it quotes the sender's bytes: shown, so made safe
     with session_scope(runtime.engine) as session:
         audit.record(
             session,
@@ -337,5 +344,6 @@ def set_aside(runtime: Runtime, inbound_id: int, route: str) -> str:
             if route in NOTIFY:
                 # A customer's unverified words still reach a person (who can check by phone).
                 words = strip_quoted(message.body_text)[:500] if route == "unverified_reply" else ""
-                tell_finance(session, runtime, inbound_id=inbound_id, route=route, reason=why, words=words)
+                told = said if isinstance(said, Said) else why  # a `Said`: in finance's language
+                tell_finance(session, runtime, inbound_id=inbound_id, route=route, reason=told, words=words)
     return "quarantined" if why else "ignored"
