@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,8 +85,52 @@ def demo_report(
     shown = [{**r, "planned_at": local(r["planned_at"], timezone)} for r in reminders]
     console.print(table("", shown, ["invoice", "step", "planned_at", "language", "state", "reason"]))
     console.rule(f"[bold]Timeline ({timezone})")
-    for event in timeline:
+    for event in told_once(timeline):
         console.print(f"[dim]{local(event['at'], timezone)}[/]  {escape(event['message'])}")
+
+
+# A bank row's or a file's own identifier ("payment row:c7e3f0ce…"): a person knows the payment by its day.
+PAYMENT_ID = re.compile(r"payment [a-z_]+:[0-9A-Za-z]{12,} \((\d{4}-\d\d-\d\d)\)")
+CONTACT = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+
+
+def told_once(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit trail as a story: each event once. The trail records a payment or a credit three times
+    (the money applied, the steps cancelled, and the schedule's change, which says both with the
+    balance before and after): the change is kept. A contact given in a reply is recorded on the account
+    (with its name and language) and on the task: the account's is kept; a document confirmed by a reply
+    is recorded on the document and on the task: the document's is kept. The trail itself (--json, the
+    workspace's audit log) keeps every event."""
+    changes = {(e["at"], e["message"]) for e in timeline if e["action"] == "schedule_changed"}
+    cancelling = {
+        e["at"] for e in timeline if e["action"] == "schedule_changed" and "→ cancelled" in e["message"]
+    }
+    contacts = {
+        (e["at"], m)
+        for e in timeline
+        if e["action"] == "contact_added"
+        for m in CONTACT.findall(e["message"])
+    }
+    confirmed = {e["at"] for e in timeline if e["entity"] == "document" and e["action"] == "confirmed"}
+    story = []
+    for event in timeline:
+        message = event["message"]
+        if event["action"] in ("credit_applied", "payment_applied") and any(
+            at == event["at"] and said.startswith(message) for at, said in changes
+        ):
+            continue
+        if event["action"] == "reminders_cancelled" and event["at"] in cancelling:
+            continue
+        if event["action"] == "reply_confirmed" and event["at"] in confirmed:  # the document's says it
+            continue
+        if (
+            event["entity"] == "task"
+            and event["action"] == "done"
+            and any(at == event["at"] and f"Contact {email} given by" in message for at, email in contacts)
+        ):
+            continue
+        story.append({**event, "message": PAYMENT_ID.sub(r"the payment of \1", message)})
+    return story
 
 
 def schedule_report(
