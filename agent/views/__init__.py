@@ -9,6 +9,12 @@ task_list.py  tasks by the state of their life (to do, awaiting reply, done, can
 account_list.py  customers: what each owes, the contact written to, language and time zone and why
 intake.py     inbound messages a page at a time, each with its files' status
 audit_log.py  the audit trail filtered by entity, action, person and instants
+invoice_filters.py  the invoice list's filters (those a number of the book links to), as SQL conditions
+book.py, book_aging.py, book_weeks.py  the book at a glance with each figure's invoice ids (relance book)
+book_sums.py  the same figures summed by the database, each with its invoice-list filter (the page)
+charts.py     the book's charts as server-drawn SVG
+payment_list.py  payments by import, matched or to allocate, and one payment with what it could pay
+export.py     CSV a spreadsheet opens safely (formulas neutralised); the invoice list's columns
 """
 
 from agent.views.invoice import invoice_detail
